@@ -1,0 +1,1 @@
+"""Ingest: read news files of many formats into records, clean their text, tag their language."""

@@ -1,0 +1,125 @@
+"""`rag ingest`: registered on the `rag` CLI through the `rag.commands` entry point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from rag.cli import edge, open_store, print_json, settings_from_env
+from rag.settings import Settings
+
+
+class _RichProgress:
+    """Files bar with ETA, plus documents, chunks and chunks/s."""
+
+    def __init__(self, progress: Progress, total_files: int) -> None:
+        self.progress = progress
+        self.task = progress.add_task(
+            "ingest", total=total_files or None, docs=0, chunks=0, rate=0.0
+        )
+
+    def update(self, *, files: int, documents: int, chunks: int) -> None:
+        task = self.progress.tasks[self.task]
+        elapsed = task.elapsed or 0.0
+        rate = chunks / elapsed if elapsed > 0 else 0.0
+        self.progress.update(
+            self.task, completed=max(files - 1, 0), docs=documents, chunks=chunks, rate=rate
+        )
+
+
+def _count_files(paths: list[Path]) -> int:
+    total = 0
+    for path in paths:
+        if path.is_dir():
+            total += sum(1 for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+        else:
+            total += 1
+    return total
+
+
+def run_ingest(settings: Settings, paths: list[Path], rebuild: bool, quiet: bool) -> Any:
+    """Ingest `paths` into the configured store; returns the report."""
+    from ingest.pipeline import Ingestor
+    from rag.embedder import load_embedder
+
+    embedder = load_embedder(settings)
+    store = open_store(settings, embedder)
+    if rebuild:
+        store.reset()
+    listeners = index_listeners(settings, store, rebuild)
+    ingestor = Ingestor(settings, embedder, store, listeners)
+    columns = (
+        TextColumn("[bold]ingest"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("files · {task.fields[docs]} docs · {task.fields[chunks]} chunks"),
+        TextColumn("· {task.fields[rate]:.1f} chunks/s ·"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), disable=quiet) as progress:
+        report = ingestor.run(paths, _RichProgress(progress, _count_files(paths)))
+    store.record_ingest({k: v for k, v in report.to_json().items() if not isinstance(v, list)})
+    return report
+
+
+def index_listeners(settings: Settings, store: Any, rebuild: bool) -> list[Any]:
+    """Indexes kept in step with the store during ingest (the BM25 index, when present)."""
+    try:
+        from rag.bm25_index import Bm25Index
+    except ImportError:
+        return []
+    index = Bm25Index.open(settings, store)
+    if rebuild:
+        index.clear()
+    return [index]
+
+
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="Files, directories or .zip archives."),
+    rebuild: bool = typer.Option(
+        False, "--rebuild", help="Drop the collection first and rebuild it from these paths."
+    ),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 if any file or record failed."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
+) -> None:
+    """Ingest articles: .txt .md .html .json .jsonl .csv and .zip of these, recursively."""
+    settings = settings_from_env()
+    report = run_ingest(settings, paths, rebuild, quiet=as_json)
+    if as_json:
+        print_json(report.to_json())
+    else:
+        _print_report(report.to_json())
+    if strict and report.failures:
+        raise typer.Exit(1)
+
+
+def _print_report(data: dict[str, Any]) -> None:
+    console = Console()
+    table = Table(title="ingest report", show_header=False, box=None)
+    for key in ("ingested", "updated", "unchanged", "duplicates", "failed", "chunks"):
+        table.add_row(key, str(data[key]))
+    table.add_row("time", f"{data['seconds']:.1f} s ({data['chunks_per_second']} chunks/s)")
+    console.print(table)
+    for dup in data["duplicate_docs"][:20]:
+        console.print(f"  duplicate: {dup['doc_id']} = {dup['duplicate_of']}", highlight=False)
+    for fail in data["failures"]:
+        console.print(f"  [red]failed[/]: {fail['where']}: {fail['reason']}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Entry point of the `rag.commands` group."""
+    app.command("ingest")(edge(ingest))

@@ -1,0 +1,447 @@
+"""Bytes -> text (encoding detection) and text -> article fields, one parser per format.
+
+The parsers know nothing of files or archives: they yield `Parsed` items that
+`ingest.readers` turns into records or failures named after the file they came from.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from ingest.clean import html_to_text
+
+__all__ = [
+    "FIELD_ALIASES",
+    "DecodeError",
+    "Parsed",
+    "decode_bytes",
+    "parse_csv",
+    "parse_html",
+    "parse_json",
+    "parse_jsonl",
+    "parse_markdown",
+    "parse_txt",
+]
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One outcome of a parser: fields of a record, or the reason there is none."""
+
+    suffix: str  # appended to the file's name: "" (whole file), "#3", "#line 4"
+    index: int
+    fields: dict[str, str] | None
+    reason: str = ""
+
+
+class DecodeError(ValueError):
+    """The bytes are not text we can read; the message says why and what to do."""
+
+
+# --------------------------------------------------------------------------------------
+# Encoding
+# --------------------------------------------------------------------------------------
+
+_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+_SNIFF_BYTES = 1 << 16
+_BINARY = "binary file, not text"
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:_SNIFF_BYTES]
+    controls = len(_CONTROL_RE.findall(sample))
+    return controls > max(2, len(sample) // 100)
+
+
+def _sniff_utf16(data: bytes) -> str | None:
+    """Name the UTF-16 byte order when the NUL bytes sit on one side of each pair.
+
+    ASCII characters (spaces, digits, newlines) in UTF-16 have a NUL high byte, so even
+    Arabic text shows NULs on the high-byte side; binary data has them on both sides.
+    """
+    sample = data[:_SNIFF_BYTES]
+    half = len(sample) // 2
+    if half == 0:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd >= half * 0.05 and even <= half * 0.01:
+        return "utf-16-le"
+    if even >= half * 0.05 and odd <= half * 0.01:
+        return "utf-16-be"
+    return None
+
+
+def _decode_utf8_lenient(data: bytes) -> str:
+    """UTF-8 that tolerates a truncated last character and a few stray single-byte chars."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        first = exc
+    if first.reason == "unexpected end of data" and (
+        first.end - first.start > 1 or not data[: first.start].isascii()
+    ):
+        # The file was cut inside its last character: drop that partial character. (A lone
+        # high byte after pure ASCII is more likely a cp1252 "é" than a truncation.)
+        return data[: first.start].decode("utf-8")
+    text = data.decode("utf-8", errors="surrogateescape")
+    stray = len(_STRAY_RE.findall(text))
+    if _looks_binary(text):
+        raise DecodeError(_BINARY)
+    if stray > max(4, len(data) // 100):
+        share = 100 * stray / len(data)
+        raise DecodeError(
+            f"not UTF-8 text ({share:.0f}% of the bytes are invalid UTF-8); re-save it as "
+            "UTF-8, e.g. `iconv -f cp1256 -t utf-8` for Arabic Windows files or "
+            "`iconv -f latin1 -t utf-8` for Western ones"
+        )
+    # Mostly UTF-8 with a few stray bytes: typically a "£" or "é" pasted from a
+    # Windows-1252 source (the BBC corpus has such files). Decode just those bytes.
+    return _STRAY_RE.sub(_cp1252, text)
+
+
+_STRAY_RE = re.compile("[\udc80-\udcff]")  # bytes that surrogateescape could not decode
+
+
+def _cp1252(match: re.Match[str]) -> str:
+    byte = bytes([ord(match.group()) - 0xDC00])
+    try:
+        return byte.decode("cp1252")
+    except UnicodeDecodeError:  # the five bytes cp1252 leaves undefined
+        return byte.decode("latin-1")
+
+
+def decode_bytes(data: bytes) -> str:
+    """Decode file bytes to text; raise DecodeError (with what to do) when it is not text.
+
+    Order: UTF-32/UTF-16 byte-order marks; UTF-8 (BOM stripped); UTF-16 without BOM,
+    recognised by its NUL-byte pattern; UTF-8 with a few stray Windows-1252 bytes. NUL
+    bytes in anything else, or many control characters, mean a binary file.
+    """
+    try:
+        if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+            text = data.decode("utf-32")
+        elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            text = data.decode("utf-16")
+        else:
+            text = ""
+    except UnicodeDecodeError:
+        raise DecodeError(
+            "the file starts with a UTF-16/UTF-32 byte-order mark but is not valid in that "
+            "encoding; re-save it as UTF-8"
+        ) from None
+    if not text:
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        if b"\x00" in data:
+            encoding = _sniff_utf16(data)
+            if encoding is None:
+                raise DecodeError(_BINARY)
+            try:
+                text = data[: len(data) // 2 * 2].decode(encoding)
+            except UnicodeDecodeError:
+                raise DecodeError(_BINARY) from None
+        else:
+            text = _decode_utf8_lenient(data)
+    if _looks_binary(text):
+        raise DecodeError(_BINARY)
+    return text.removeprefix("\ufeff")
+
+
+# --------------------------------------------------------------------------------------
+# Field mapping
+# --------------------------------------------------------------------------------------
+
+# Record field -> accepted source keys, in order of preference. Keys are compared after
+# lower-casing and dropping "_"/"-", so "publishedAt" matches "published_at".
+FIELD_ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("id", "doc_id"),
+    "text": ("text", "content", "body", "article"),
+    "title": ("title", "headline"),
+    "url": ("url", "link"),
+    "date": ("date", "date_extracted", "published", "published_at"),
+    "source": ("source", "site", "publisher"),
+    "author": ("author", "authors", "byline"),
+}
+TEXT_FIELDS = "/".join(FIELD_ALIASES["text"])
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[\s_\-]+", "", name).lower()
+
+
+def _as_text(value: object, joiner: str) -> str:
+    """Field value as a stripped string; "" when it has no usable text."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool) or value is None:
+        return ""
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list):
+        return joiner.join(s for s in (_as_text(v, joiner) for v in value) if s)
+    if isinstance(value, dict):  # e.g. NewsAPI's "source": {"id": ..., "name": "BBC"}
+        return _as_text(value.get("name"), joiner)
+    return ""
+
+
+def map_fields(obj: Mapping[str, object]) -> dict[str, str]:
+    """Pick the record fields out of a JSON object / CSV row using FIELD_ALIASES."""
+    by_key: dict[str, object] = {}
+    for name, value in obj.items():
+        by_key.setdefault(_key(str(name)), value)
+    fields: dict[str, str] = {}
+    for field, aliases in FIELD_ALIASES.items():
+        joiner = "\n\n" if field == "text" else ", "
+        for alias in aliases:
+            value = _as_text(by_key.get(_key(alias)), joiner)
+            if value:
+                fields[field] = value
+                break
+    return fields
+
+
+def _record(suffix: str, index: int, fields: dict[str, str], no_text: str = "") -> Parsed:
+    if fields.get("text"):
+        return Parsed(suffix, index, fields)
+    reason = no_text or f"record {index} has no text (expected one of the fields {TEXT_FIELDS})"
+    return Parsed(suffix, index, None, reason)
+
+
+# --------------------------------------------------------------------------------------
+# Single-article formats
+# --------------------------------------------------------------------------------------
+
+_TITLE_MAX = 300  # a first "line" longer than this is a paragraph, not a headline
+
+
+def _split_title(text: str) -> tuple[str, str]:
+    """`Title\\n\\nBody` (the BBC layout) -> (title, body); anything else -> ("", text)."""
+    first, sep, rest = text.strip().partition("\n")
+    if sep and rest.startswith("\n") and rest.strip() and len(first.strip()) <= _TITLE_MAX:
+        return first.strip(), rest.strip()
+    return "", text.strip()
+
+
+def parse_txt(text: str) -> Iterator[Parsed]:
+    """A plain-text article; a first line followed by a blank line is its title."""
+    title, body = _split_title(text.replace("\r\n", "\n").replace("\r", "\n"))
+    fields = {"text": body, **({"title": title} if title else {})}
+    yield _record("", 0, fields, "no text in the file")
+
+
+_FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+_ATX_TITLE_RE = re.compile(r"\A#[ \t]+(.+?)[ \t#]*(?:\n|\Z)")
+_SETEXT_TITLE_RE = re.compile(r"\A([^\n]+)\n=+[ \t]*(?:\n|\Z)")
+
+
+def parse_markdown(text: str) -> Iterator[Parsed]:
+    """A Markdown article: YAML-ish front matter (key: value), then an optional # title."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\n")
+    meta: dict[str, str] = {}
+    front = _FRONT_MATTER_RE.match(text)
+    if front:
+        for line in front.group(1).split("\n"):
+            key, sep, value = line.partition(":")
+            if sep and value.strip():
+                meta[key.strip()] = value.strip().strip("\"'")
+        text = text[front.end() :].lstrip("\n")
+    fields = map_fields(meta)
+    heading = _ATX_TITLE_RE.match(text) or _SETEXT_TITLE_RE.match(text)
+    if heading:
+        fields.setdefault("title", heading.group(1).strip())
+        body = text[heading.end() :].strip()
+    else:
+        title, body = _split_title(text)
+        if title and "title" not in fields:
+            fields["title"] = title
+        elif title:
+            body = text.strip()
+    fields["text"] = body
+    yield _record("", 0, fields, "no text in the file (only a title or front matter)")
+
+
+def parse_html(text: str) -> Iterator[Parsed]:
+    """An HTML page: the visible body text plus title/url/date from the head."""
+    body, meta = html_to_text(text)
+    fields = {**meta, "text": body}
+    yield _record(
+        "", 0, fields, "no article text in the HTML (after removing scripts, styles, navigation)"
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Multi-record formats
+# --------------------------------------------------------------------------------------
+
+_WS_RE = re.compile(r"[ \t\n\r]*")
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    return _WS_RE.match(text, pos).end()  # type: ignore[union-attr]  # `*` always matches
+
+
+_DECODER = json.JSONDecoder()
+_TOO_DEEP = "JSON nested too deeply to read (over ~1000 levels); is it really an article?"
+
+
+def _json_error(exc: ValueError) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+    return f"invalid JSON: {str(exc).split(';')[0]}"  # drop Python-internal advice
+
+
+_JSON_KINDS = {"list": "array", "str": "string", "int": "number", "float": "number"}
+_JSON_KINDS |= {"bool": "boolean", "NoneType": "null"}
+
+
+def _object_record(value: object, suffix: str, index: int) -> Parsed:
+    if not isinstance(value, dict):
+        kind = _JSON_KINDS.get(type(value).__name__, "value")
+        return Parsed(suffix, index, None, f"record {index} is a JSON {kind}, not an object")
+    return _record(suffix, index, map_fields(value))
+
+
+def parse_json(text: str) -> Iterator[Parsed]:
+    """An object (one article), an array of objects, or concatenated objects.
+
+    Arrays are decoded one element at a time with `raw_decode` at an offset into the
+    text: a 12 MB SaudiNewsNet day never exists twice in memory, as a whole parsed list.
+    """
+    pos = _skip_ws(text, 0)
+    if text.startswith("[", pos):
+        yield from _json_array(text, pos + 1)
+        return
+    values = 0
+    while pos < len(text):
+        try:
+            value, end = _DECODER.raw_decode(text, pos)
+        except RecursionError:
+            yield Parsed("" if values == 0 else f"#{values}", values, None, _TOO_DEEP)
+            return
+        except ValueError as exc:
+            yield Parsed("" if values == 0 else f"#{values}", values, None, _json_error(exc))
+            return
+        pos = _skip_ws(text, end)
+        if values == 0 and pos >= len(text):
+            # The common case: one article per file.
+            no_text = f"the JSON object has no text (expected one of the fields {TEXT_FIELDS})"
+            if isinstance(value, dict):
+                yield _record("", 0, map_fields(value), no_text)
+            else:
+                kind = _JSON_KINDS.get(type(value).__name__, "value")
+                yield Parsed("", 0, None, f"the file holds a JSON {kind}, not an article object")
+            return
+        # Several top-level values: JSON Lines saved as .json. Read each one.
+        yield _object_record(value, f"#{values}", values)
+        values += 1
+
+
+def _json_array(text: str, pos: int) -> Iterator[Parsed]:
+    index = 0
+    while True:
+        pos = _skip_ws(text, pos)
+        if text.startswith("]", pos) and index == 0:
+            break
+        try:
+            value, pos = _DECODER.raw_decode(text, pos)
+        except RecursionError:
+            yield Parsed(f"#{index}", index, None, _TOO_DEEP)
+            return
+        except ValueError as exc:
+            reason = _json_error(exc) + (f"; the {index} records before it were read" * bool(index))
+            yield Parsed(f"#{index}", index, None, reason)
+            return
+        yield _object_record(value, f"#{index}", index)
+        index += 1
+        pos = _skip_ws(text, pos)
+        if text.startswith(",", pos):
+            pos += 1
+        elif text.startswith("]", pos):
+            break
+        else:
+            line = text.count("\n", 0, pos) + 1
+            yield Parsed("", index, None, f"invalid JSON at line {line}: expected ',' or ']'")
+            return
+    rest = _skip_ws(text, pos + 1)
+    if rest < len(text):
+        line = text.count("\n", 0, rest) + 1
+        yield Parsed("", index, None, f"unexpected data after the JSON array at line {line}")
+    elif index == 0:
+        yield Parsed("", 0, None, "empty JSON array: no articles")
+
+
+def parse_jsonl(text: str) -> Iterator[Parsed]:
+    """JSON Lines: one object per line. A broken line is reported and skipped."""
+    index = 0
+    pos = 0
+    line_no = 0
+    while pos < len(text):
+        end = text.find("\n", pos)
+        end = len(text) if end < 0 else end
+        line = text[pos:end].strip()
+        pos = end + 1
+        line_no += 1
+        if not line:
+            continue
+        try:
+            value = json.loads(line)
+        except RecursionError:
+            yield Parsed(f"#line {line_no}", index, None, f"line {line_no}: {_TOO_DEEP}")
+        except ValueError as exc:
+            msg = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc).split(";")[0]
+            yield Parsed(
+                f"#line {line_no}", index, None, f"line {line_no} is not valid JSON: {msg}"
+            )
+        else:
+            yield _object_record(value, f"#{index}", index)
+        index += 1
+
+
+def parse_csv(text: str, columns: Mapping[str, str], field_limit: int) -> Iterator[Parsed]:
+    """CSV with a header row. `columns` maps record fields to column names (RAG_CSV_*).
+
+    Column names match case-insensitively; `id` and `author` columns are used if present.
+    """
+    csv.field_size_limit(max(csv.field_size_limit(), field_limit))
+    header_line = text[: text.find("\n")] if "\n" in text else text
+    # The header decides the delimiter: whichever of , ; tab | it uses most (default ",").
+    delimiter = max(",;\t|", key=lambda d: (header_line.count(d), d == ","))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except (csv.Error, StopIteration) as exc:
+        yield Parsed("", 0, None, f"unreadable CSV header: {exc}")
+        return
+    positions = {name.strip().lower(): i for i, name in reversed(list(enumerate(header)))}
+    wanted = {"id": "id", "author": "author", **columns}
+    where = {
+        f: positions[c.strip().lower()] for f, c in wanted.items() if c.strip().lower() in positions
+    }
+    if "text" not in where:
+        shown = ", ".join(repr(h) for h in header[:20])
+        yield Parsed(
+            "",
+            0,
+            None,
+            f"no column {columns['text']!r} in the CSV header (columns: {shown}); set "
+            "RAG_CSV_TEXT (and RAG_CSV_TITLE, ...) to the column names of this file",
+        )
+        return
+    index = 0
+    try:
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            fields = {
+                f: row[i].strip() for f, i in where.items() if i < len(row) and row[i].strip()
+            }
+            no_text = f"record {index} has no text (column {columns['text']!r} is empty)"
+            yield _record(f"#{index}", index, fields, no_text)
+            index += 1
+    except csv.Error as exc:
+        yield Parsed(f"#{index}", index, None, f"CSV error at line {reader.line_num}: {exc}")

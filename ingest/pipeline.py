@@ -1,0 +1,310 @@
+"""Bulk ingest: files -> documents -> chunks -> vectors -> store, as a three-stage pipeline.
+
+Reading/cleaning/chunking runs in one thread, embedding in the caller's thread, writing in a
+third, with small queues between them: the embedder (the cost of everything on a CPU) never
+waits for disk, and memory stays bounded by the queue sizes whatever the corpus size.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from ingest.chunker import Chunker
+from ingest.documents import text_hash, to_document
+from ingest.readers import Failure, iter_records
+from rag.documents import Chunk, Document
+from rag.embedder import Embedder
+from rag.settings import Settings
+from rag.store import ChunkStore, DocRecord
+
+# Documents classified per registry round-trip.
+DOCS_PER_LOOKUP = 64
+
+
+@dataclass
+class IngestReport:
+    """What an ingest run did. `to_json()` is the `rag ingest --json` contract."""
+
+    ingested: int = 0
+    unchanged: int = 0
+    updated: int = 0
+    duplicates: list[dict[str, str]] = field(default_factory=list)
+    failures: list[dict[str, str]] = field(default_factory=list)
+    chunks: int = 0
+    removed_chunks: int = 0
+    seconds: float = 0.0
+
+    def fail(self, where: str, reason: str) -> None:
+        self.failures.append({"where": where, "reason": reason})
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ingested": self.ingested,
+            "unchanged": self.unchanged,
+            "updated": self.updated,
+            "duplicates": len(self.duplicates),
+            "failed": len(self.failures),
+            "chunks": self.chunks,
+            "removed_chunks": self.removed_chunks,
+            "seconds": round(self.seconds, 3),
+            "chunks_per_second": round(self.chunks / self.seconds, 2) if self.seconds else 0.0,
+            "duplicate_docs": self.duplicates,
+            "failures": self.failures,
+        }
+
+
+class IndexListener(Protocol):
+    """Told about every stored document, after Chroma has it (the BM25 index is one)."""
+
+    def on_document(self, chunks: Sequence[Chunk], removed_chunk_ids: Sequence[str]) -> None: ...
+
+    def flush(self) -> None: ...
+
+
+class Progress(Protocol):
+    def update(self, *, files: int, documents: int, chunks: int) -> None: ...
+
+
+@dataclass
+class _Work:
+    doc: Document
+    text_hash: str
+    chunks: list[Chunk]
+    old: DocRecord | None
+
+
+class Ingestor:
+    """Runs ingests into one store with one embedder."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder,
+        store: ChunkStore,
+        listeners: Sequence[IndexListener] = (),
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.store = store
+        self.listeners = list(listeners)
+        self.chunker = Chunker(embedder, settings.chunk_tokens, settings.chunk_overlap)
+        self.chunks_per_batch = max(settings.batch_size * 4, 64)
+
+    def run(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
+        """Ingest files and directories; bad input becomes report failures, never an abort."""
+        self.store.check_chunking()
+        report = IngestReport()
+        started = time.perf_counter()
+        counters = {"files": 0, "documents": 0, "chunks": 0}
+
+        def tick(**delta: int) -> None:
+            for key, value in delta.items():
+                counters[key] += value
+            if progress is not None:
+                progress.update(**counters)
+
+        to_embed: queue.Queue[Any] = queue.Queue(maxsize=2)
+        to_write: queue.Queue[Any] = queue.Queue(maxsize=2)
+        producer = _Stage(lambda: self._produce(paths, report, tick), to_embed)
+        writer = _Consumer(lambda item: self._write(item, report, tick), to_write)
+        producer.start()
+        writer.start()
+        try:
+            for batch in producer.results():
+                texts = [c.text for w in batch for c in w.chunks]
+                vectors = self.embedder.embed_documents(texts)
+                writer.put((batch, vectors))
+        finally:
+            producer.stop()
+            writer.close()
+        for listener in self.listeners:
+            listener.flush()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    # --- stage 1: read, clean, classify, chunk ---------------------------------------
+    def _produce(
+        self, paths: Sequence[Path], report: IngestReport, tick: Callable[..., None]
+    ) -> Iterator[list[_Work]]:
+        seen_ids: dict[str, str] = {}
+        run_texts: dict[str, str] = {}
+        pending: list[Document] = []
+        batch: list[_Work] = []
+        batch_chunks = 0
+        last_file = ""
+        for root in paths:
+            for item in iter_records([root], self.settings):
+                where = item.where if isinstance(item, Failure) else item.origin
+                top = _file_of(where)
+                if top != last_file:
+                    last_file = top
+                    tick(files=1)
+                if isinstance(item, Failure):
+                    report.fail(item.where, item.reason)
+                    continue
+                doc = to_document(item, root)
+                if doc is None:
+                    report.fail(item.origin, "no text left after removing markup and boilerplate")
+                    continue
+                if doc.doc_id in seen_ids:
+                    report.fail(
+                        item.origin,
+                        f"doc id {doc.doc_id!r} already used by {seen_ids[doc.doc_id]} in this "
+                        "run; kept the first (give each record a unique `id` field)",
+                    )
+                    continue
+                seen_ids[doc.doc_id] = item.origin
+                pending.append(doc)
+                if len(pending) >= DOCS_PER_LOOKUP:
+                    for work in self._classify(pending, report, run_texts):
+                        batch.append(work)
+                        batch_chunks += len(work.chunks)
+                    pending = []
+                    if batch_chunks >= self.chunks_per_batch:
+                        yield batch
+                        batch, batch_chunks = [], 0
+        batch.extend(self._classify(pending, report, run_texts))
+        if batch:
+            yield batch
+
+    def _classify(
+        self, docs: list[Document], report: IngestReport, run_texts: dict[str, str]
+    ) -> Iterator[_Work]:
+        if not docs:
+            return
+        hashes = {d.doc_id: text_hash(d) for d in docs}
+        existing = self.store.get_docs([d.doc_id for d in docs])
+        owners = self.store.owners_of_texts(list(hashes.values()))
+        for doc in docs:
+            old = existing.get(doc.doc_id)
+            if old is not None and old.content_hash == doc.content_hash:
+                report.unchanged += 1
+                continue
+            th = hashes[doc.doc_id]
+            owner = run_texts.get(th) or owners.get(th)
+            if owner is not None and owner != doc.doc_id:
+                report.duplicates.append(
+                    {"doc_id": doc.doc_id, "duplicate_of": owner, "where": doc.origin}
+                )
+                continue
+            run_texts[th] = doc.doc_id
+            yield _Work(doc, th, self.chunker.split(doc), old)
+
+    # --- stage 3: write ---------------------------------------------------------------
+    def _write(
+        self,
+        item: tuple[list[_Work], np.ndarray],
+        report: IngestReport,
+        tick: Callable[..., None],
+    ) -> None:
+        batch, vectors = item
+        offset = 0
+        for work in batch:
+            n = len(work.chunks)
+            self.store.write_document(
+                work.doc,
+                work.text_hash,
+                work.chunks,
+                vectors[offset : offset + n],
+                work.old,
+            )
+            offset += n
+            kept = {c.chunk_id for c in work.chunks}
+            removed = [c for c in (work.old.chunk_ids if work.old else []) if c not in kept]
+            for listener in self.listeners:
+                listener.on_document(work.chunks, removed)
+            if work.old is None:
+                report.ingested += 1
+            else:
+                report.updated += 1
+            report.chunks += n
+            report.removed_chunks += len(removed)
+            tick(documents=1, chunks=n)
+
+
+def _file_of(where: str) -> str:
+    """The input file a record or failure came from ("a.zip!b.json#3" -> "a.zip")."""
+    top = where.split("!", 1)[0]
+    head, sep, tail = top.rpartition("#")
+    return head if sep and tail.isdigit() else top
+
+
+class _Stage(threading.Thread):
+    """Runs a generator in a thread, handing its items (or its exception) through a queue."""
+
+    _END = object()
+
+    def __init__(self, make: Callable[[], Iterator[Any]], out: queue.Queue[Any]) -> None:
+        super().__init__(daemon=True)
+        self.make = make
+        self.out = out
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            for item in self.make():
+                while not self.stopped.is_set():
+                    try:
+                        self.out.put(item, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if self.stopped.is_set():
+                    return
+            self.out.put(self._END)
+        except BaseException as exc:  # handed to the consumer, re-raised there
+            self.out.put(exc)
+
+    def results(self) -> Iterator[Any]:
+        while True:
+            item = self.out.get()
+            if item is self._END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+class _Consumer(threading.Thread):
+    """Applies a function to queued items in a thread; its first error surfaces on close."""
+
+    _END = object()
+
+    def __init__(self, fn: Callable[[Any], None], inbox: queue.Queue[Any]) -> None:
+        super().__init__(daemon=True)
+        self.fn = fn
+        self.inbox = inbox
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        while True:
+            item = self.inbox.get()
+            if item is self._END:
+                return
+            if self.error is None:
+                try:
+                    self.fn(item)
+                except BaseException as exc:  # kept, re-raised in the caller's thread
+                    self.error = exc
+
+    def put(self, item: Any) -> None:
+        if self.error is not None:
+            raise self.error
+        self.inbox.put(item)
+
+    def close(self) -> None:
+        self.inbox.put(self._END)
+        self.join()
+        if self.error is not None:
+            raise self.error

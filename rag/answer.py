@@ -1,0 +1,96 @@
+"""What the assistant returns: an answer, the citations behind it, and plain notices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from rag.retrieval import Passage
+
+AnswerMode = Literal["extractive", "llm", "not_found"]
+
+NOT_FOUND = {
+    "ar": "لا تتضمن المقالات المتاحة إجابة عن هذا السؤال.",
+    "en": "The articles do not contain the answer to this question.",
+}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered passage the answer cites, and the sentence in it that supports the claim."""
+
+    n: int
+    doc_id: str
+    title: str
+    source: str
+    url: str
+    date: str
+    text: str  # the passage
+    supporting: str  # the supporting sentence, verbatim from `text`
+    span: tuple[int, int]  # char span of `supporting` in `text`
+    score: float
+
+    @classmethod
+    def of(cls, n: int, passage: Passage, supporting: str, span: tuple[int, int], score: float):
+        return cls(
+            n=n,
+            doc_id=passage.doc_id,
+            title=passage.title,
+            source=passage.source,
+            url=passage.url,
+            date=passage.date,
+            text=passage.text,
+            supporting=supporting,
+            span=span,
+            score=round(float(score), 4),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "source": self.source,
+            "url": self.url,
+            "date": self.date,
+            "text": self.text,
+            "supporting": self.supporting,
+            "span": list(self.span),
+            "score": self.score,
+        }
+
+
+@dataclass
+class Answer:
+    """The result of `Assistant.ask`. `to_json()` is the `rag ask --json` contract."""
+
+    text: str
+    mode: AnswerMode
+    citations: list[Citation] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)  # everything retrieved, numbered 1..
+    question: str = ""
+    query: str = ""  # the standalone query retrieval used (after follow-up rewriting)
+    language: str = "en"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "answer": self.text,
+            "mode": self.mode,
+            "notices": list(self.notices),
+            "citations": [c.to_json() for c in self.citations],
+            "question": self.question,
+            "query": self.query,
+            "language": self.language,
+            "passages": [
+                {
+                    "n": i + 1,
+                    "doc_id": p.doc_id,
+                    "chunk_id": p.chunk_id,
+                    "title": p.title,
+                    "score": round(p.score, 5),
+                    "dense_score": round(p.dense_score, 4),
+                }
+                for i, p in enumerate(self.passages)
+            ],
+        }

@@ -1,0 +1,276 @@
+"""The BM25 side of retrieval, kept in step with the Chroma store and saved as plain files.
+
+Files under `<data_dir>/state/<collection>/bm25/`:
+- `tokens.jsonl`: one `[chunk_id, [tokens...], language, source, date]` per chunk, the source
+  the scoring matrix is built from it on load and after each ingest (bm25s has no
+  incremental update, and building is fast next to embedding);
+- `manifest.json`: chunk count and a hash of the chunk ids, to notice a stale index;
+- `DIRTY`: present while an ingest is changing the store; a killed ingest leaves it behind,
+  and the next open rebuilds the index from Chroma.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from rag.analysis import analyze
+from rag.documents import Chunk
+from rag.errors import StoreError
+
+if TYPE_CHECKING:
+    from rag.settings import Settings
+    from rag.store import ChunkStore
+
+log = logging.getLogger(__name__)
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class LexicalHit:
+    chunk_id: str
+    score: float
+    language: str
+
+
+def ids_digest(ids: Iterable[str]) -> str:
+    """Order-independent digest of a set of chunk ids."""
+    acc = 0
+    for cid in ids:
+        acc ^= int.from_bytes(hashlib.blake2b(cid.encode(), digest_size=8).digest(), "little")
+    return f"{acc:016x}"
+
+
+class Bm25Index:
+    """BM25 over analysed chunk text, with per-chunk language/source/date for filtering."""
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory
+        self.rows: dict[str, tuple[list[str], str, str, str]] = {}
+        self.ids: list[str] = []
+        self.model: Any = None
+        self.meta: dict[str, np.ndarray] = {}
+        self._changed = False
+        self._lock = threading.Lock()
+        self.loaded_mtime = 0.0
+
+    # --- opening ---------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        store: ChunkStore,
+        progress: Callable[[int, int], None] | None = None,
+        verify_ids: bool = False,
+    ) -> Bm25Index:
+        """Load the saved index; rebuild it from Chroma when missing, dirty or stale."""
+        index = cls(settings.state_dir / "bm25")
+        if index._load() and not index._stale(store, verify_ids):
+            return index
+        log.info("BM25 index missing or stale; rebuilding from Chroma")
+        index.rebuild_from(store, progress)
+        return index
+
+    def _load(self) -> bool:
+        manifest = self.dir / "manifest.json"
+        if (self.dir / "DIRTY").exists() or not manifest.exists():
+            return False
+        try:
+            info = json.loads(manifest.read_text())
+            if info.get("version") != FORMAT_VERSION:
+                return False
+            with open(self.dir / "tokens.jsonl", encoding="utf-8") as fh:
+                for line in fh:
+                    cid, tokens, lang, source, date = json.loads(line)
+                    self.rows[cid] = (tokens, lang, source, date)
+        except (OSError, ValueError) as exc:
+            log.warning("BM25 index at %s unreadable (%s); rebuilding", self.dir, exc)
+            self.rows.clear()
+            return False
+        self._manifest = info
+        self._build()
+        self.loaded_mtime = manifest.stat().st_mtime
+        return True
+
+    def _stale(self, store: ChunkStore, verify_ids: bool) -> bool:
+        if self._manifest.get("count") != store.count():
+            return True
+        if verify_ids:
+            ids = (cid for cid, _, _ in store.iter_chunks(include_text=False))
+            return bool(self._manifest.get("digest") != ids_digest(ids))
+        return False
+
+    def rebuild_from(
+        self, store: ChunkStore, progress: Callable[[int, int], None] | None = None
+    ) -> None:
+        """Re-analyse every chunk in the store and save."""
+        self.rows.clear()
+        total = store.count()
+        for done, (cid, text, meta) in enumerate(store.iter_chunks(), start=1):
+            self.rows[cid] = _row(text, meta)
+            if progress is not None and (done % 500 == 0 or done == total):
+                progress(done, total)
+        self._changed = True
+        self.flush()
+
+    def is_outdated(self) -> bool:
+        """True when an ingest has saved a newer index than the one in memory."""
+        try:
+            return (self.dir / "manifest.json").stat().st_mtime > self.loaded_mtime
+        except OSError:
+            return False
+
+    # --- ingest listener ---------------------------------------------------------------
+    def on_document(self, chunks: Sequence[Chunk], removed_chunk_ids: Sequence[str]) -> None:
+        """Record a stored document's chunks (called after Chroma has them)."""
+        with self._lock:
+            if not self._changed:
+                self._mark_dirty()
+            for cid in removed_chunk_ids:
+                self.rows.pop(cid, None)
+            for chunk in chunks:
+                self.rows[chunk.chunk_id] = _row(chunk.text, chunk.metadata)
+            self._changed = True
+
+    def clear(self) -> None:
+        self.rows.clear()
+        self._changed = True
+        self.flush()
+
+    def flush(self) -> None:
+        """Rebuild the scoring matrix and save everything atomically."""
+        with self._lock:
+            if not self._changed:
+                return
+            self._build()
+            self._save()
+            self._changed = False
+
+    # --- internals ---------------------------------------------------------------------
+    def _mark_dirty(self) -> None:
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            (self.dir / "DIRTY").touch()
+        except OSError as exc:
+            raise StoreError(f"cannot write the BM25 index under {self.dir}: {exc}") from None
+
+    def _build(self) -> None:
+        import bm25s
+
+        self.ids = list(self.rows)
+        corpus = [self.rows[cid][0] for cid in self.ids]
+        self.meta = {
+            "language": np.array([self.rows[c][1] for c in self.ids], dtype=object),
+            "source": np.array([self.rows[c][2] for c in self.ids], dtype=object),
+            "date": np.array([self.rows[c][3] for c in self.ids], dtype=object),
+        }
+        if not corpus:
+            self.model = None
+            return
+        model = bm25s.BM25(k1=1.2, b=0.75)
+        model.index(_to_bm25s_tokens(corpus), show_progress=False)
+        self.model = model
+
+    def _save(self) -> None:
+        tmp = self.dir.with_name(self.dir.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            tmp.mkdir(parents=True)
+            with open(tmp / "tokens.jsonl", "w", encoding="utf-8") as fh:
+                for cid in self.ids:
+                    tokens, lang, source, date = self.rows[cid]
+                    fh.write(json.dumps([cid, tokens, lang, source, date], ensure_ascii=False))
+                    fh.write("\n")
+            manifest = {
+                "version": FORMAT_VERSION,
+                "count": len(self.ids),
+                "digest": ids_digest(self.ids),
+            }
+            (tmp / "manifest.json").write_text(json.dumps(manifest))
+            old = self.dir.with_name(self.dir.name + ".old")
+            shutil.rmtree(old, ignore_errors=True)
+            if self.dir.exists():
+                os.replace(self.dir, old)
+            os.replace(tmp, self.dir)
+            shutil.rmtree(old, ignore_errors=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot save the BM25 index under {self.dir} ({exc}). Check free space and "
+                "permissions on RAG_DATA_DIR; the index is rebuilt from Chroma on next use."
+            ) from None
+        self._manifest = manifest
+        self.loaded_mtime = (self.dir / "manifest.json").stat().st_mtime
+
+    # --- search ------------------------------------------------------------------------
+    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[LexicalHit]:
+        """Top-k chunks for `query` (analysed like the chunks); `mask` limits the rows."""
+        if self.model is None or not self.ids:
+            return []
+        tokens = analyze(query)
+        vocab = self.model.vocab_dict
+        ids = [vocab[t] for t in tokens if t in vocab]
+        if not ids:
+            return []
+        scores = self.model.get_scores(ids)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
+        return [
+            LexicalHit(self.ids[i], float(scores[i]), str(self.meta["language"][i]))
+            for i in top
+            if scores[i] > 0
+        ]
+
+    def mask(
+        self,
+        language: str | None = None,
+        source: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+    ) -> np.ndarray | None:
+        """Boolean row mask for metadata filters (None when no filter is set)."""
+        if not any((language, source, date_from, date_to)):
+            return None
+        keep = np.ones(len(self.ids), dtype=bool)
+        if language:
+            keep &= self.meta["language"] == language
+        if source:
+            keep &= self.meta["source"] == source
+        if date_from:
+            keep &= np.array([bool(d) and d[:10] >= date_from for d in self.meta["date"]])
+        if date_to:
+            keep &= np.array([bool(d) and d[:10] <= date_to for d in self.meta["date"]])
+        return keep
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _row(text: str, meta: dict[str, Any]) -> tuple[list[str], str, str, str]:
+    return (
+        analyze(text),
+        str(meta.get("language", "")),
+        str(meta.get("source", "")),
+        str(meta.get("date", "")),
+    )
+
+
+def _to_bm25s_tokens(corpus: list[list[str]]) -> Any:
+    """bm25s wants token ids and a vocabulary; build them from our own analysed tokens."""
+    import bm25s
+
+    vocab: dict[str, int] = {}
+    ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in corpus]
+    return bm25s.tokenization.Tokenized(ids=ids, vocab=vocab)

@@ -1,0 +1,134 @@
+"""The extractive answerer: quotes the retrieved sentences that best answer the question.
+
+Sentences are scored by the embedder (so an English question finds Arabic sentences) plus
+a lexical bonus for shared words, and quoted in reading order with their passage number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from rag.analysis import analyze
+from rag.answer import NOT_FOUND, Answer, Citation
+from rag.retrieval import Passage
+from rag.sentences import split_sentences
+
+if TYPE_CHECKING:
+    from rag.embedder import Embedder
+    from rag.settings import Settings
+
+# Sentences considered per passage: news puts the facts first, and this bounds the cost.
+MAX_SENTENCES_PER_PASSAGE = 12
+LEXICAL_WEIGHT = 0.1
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    n: int  # passage number (1-based)
+    start: int
+    end: int
+    text: str
+    score: float
+
+
+def score_sentences(
+    question: str, qvec: np.ndarray, passages: list[Passage], embedder: Embedder
+) -> list[ScoredSentence]:
+    """Every candidate sentence of the passages, scored against the question."""
+    candidates: list[tuple[int, int, int, str]] = []
+    for n, passage in enumerate(passages, start=1):
+        for span in split_sentences(passage.text)[:MAX_SENTENCES_PER_PASSAGE]:
+            if len(span.text) >= 12:
+                candidates.append((n, span.start, span.end, span.text))
+    if not candidates:
+        return []
+    vectors = embedder.embed_documents([c[3] for c in candidates])
+    dense = vectors @ qvec
+    qterms = set(analyze(question))
+    scored = []
+    for (n, start, end, text), cos in zip(candidates, dense, strict=True):
+        overlap = len(qterms & set(analyze(text))) / len(qterms) if qterms else 0.0
+        scored.append(ScoredSentence(n, start, end, text, float(cos) + LEXICAL_WEIGHT * overlap))
+    return scored
+
+
+def is_not_found(passages: list[Passage], settings: Settings) -> bool:
+    """Evidence too weak: the best passage is not close enough to the question."""
+    return not passages or max(p.dense_score for p in passages) < settings.not_found_threshold
+
+
+def not_found_answer(question: str, language: str, passages: list[Passage]) -> Answer:
+    return Answer(
+        text=NOT_FOUND.get(language, NOT_FOUND["en"]),
+        mode="not_found",
+        notices=["not_found: no passage is close enough to the question to answer from."],
+        passages=passages,
+        question=question,
+        language=language,
+    )
+
+
+def extractive_answer(
+    question: str,
+    qvec: np.ndarray,
+    passages: list[Passage],
+    embedder: Embedder,
+    settings: Settings,
+    language: str,
+) -> Answer:
+    """Quote the best sentences with [n] markers, or say the articles do not answer."""
+    if is_not_found(passages, settings):
+        return not_found_answer(question, language, passages)
+    scored = score_sentences(question, qvec, passages, embedder)
+    if not scored:
+        return not_found_answer(question, language, passages)
+    scored.sort(key=lambda s: s.score, reverse=True)
+    best = scored[0].score
+    chosen: list[ScoredSentence] = []
+    per_passage: dict[int, int] = {}
+    for sent in scored:
+        if (
+            len(chosen) >= settings.extractive_sentences
+            or sent.score < best - settings.extractive_margin
+        ):
+            break
+        if per_passage.get(sent.n, 0) >= 2 or any(_same(sent.text, c.text) for c in chosen):
+            continue
+        chosen.append(sent)
+        per_passage[sent.n] = per_passage.get(sent.n, 0) + 1
+    # Reading order: by passage number, then by place in the passage.
+    chosen.sort(key=lambda s: (s.n, s.start))
+    text = " ".join(f"{_with_stop(s.text)} [{s.n}]" for s in chosen)
+    citations = _citations(chosen, passages)
+    return Answer(
+        text=text,
+        mode="extractive",
+        citations=citations,
+        passages=passages,
+        question=question,
+        language=language,
+    )
+
+
+def _citations(chosen: list[ScoredSentence], passages: list[Passage]) -> list[Citation]:
+    best_per_n: dict[int, ScoredSentence] = {}
+    for sent in chosen:
+        if sent.n not in best_per_n or sent.score > best_per_n[sent.n].score:
+            best_per_n[sent.n] = sent
+    return [
+        Citation.of(n, passages[n - 1], s.text, (s.start, s.end), s.score)
+        for n, s in sorted(best_per_n.items())
+    ]
+
+
+def _same(a: str, b: str) -> bool:
+    """Near-identical sentences (news repeats the lead): keep one."""
+    ta, tb = set(analyze(a)), set(analyze(b))
+    return bool(ta and tb) and len(ta & tb) / min(len(ta), len(tb)) > 0.8
+
+
+def _with_stop(sentence: str) -> str:
+    return sentence if sentence[-1:] in ".!?؟۔؛" else sentence + "."

@@ -1,0 +1,55 @@
+"""Follow-up questions -> standalone queries, by LLM prompt or by a deterministic rule."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from rag.analysis import analyze, normalize_arabic
+
+# "and what did Russia say?", "what about France?", "وماذا قالت روسيا؟", "ماذا عن فرنسا؟"
+_EN_LEAD = re.compile(r"^\s*(and|also|what about|how about|then|but)\b", re.IGNORECASE)
+_EN_PRONOUN = re.compile(r"\b(he|she|it|they|him|her|them|his|their|its|this|that|there)\b", re.I)
+_AR_LEAD = re.compile(r"^\s*(و|ف)(ماذا|ما|من|هل|كيف|متى|اين|لماذا|كم|اي)\b|^\s*(ماذا|وماذا) عن\b")
+
+
+def history_pairs(history: Sequence[Any] | None) -> list[tuple[str, str]]:
+    """(role, text) of a history given as OpenAI/Gradio messages or (user, bot) pairs."""
+    out: list[tuple[str, str]] = []
+    for item in history or []:
+        if isinstance(item, dict):
+            content = item.get("content", "")
+            if isinstance(content, list):  # Gradio 6 message parts
+                content = " ".join(
+                    p.get("text", "") if isinstance(p, dict) else str(p) for p in content
+                )
+            out.append((str(item.get("role", "user")), str(content)))
+        elif isinstance(item, (list, tuple)) and len(item) == 2:
+            if item[0]:
+                out.append(("user", str(item[0])))
+            if item[1]:
+                out.append(("assistant", str(item[1])))
+    return out
+
+
+def is_followup(question: str) -> bool:
+    """Does the question lean on an earlier one?"""
+    if _EN_LEAD.search(question) or _AR_LEAD.search(normalize_arabic(question)):
+        return True
+    words = analyze(question)
+    return len(words) <= 2 or (len(words) <= 5 and bool(_EN_PRONOUN.search(question)))
+
+
+def rewrite_by_rule(question: str, history: Sequence[Any] | None) -> str:
+    """Without an LLM: a follow-up borrows the previous question's words."""
+    previous = [text for role, text in history_pairs(history) if role == "user"]
+    if not previous or not is_followup(question):
+        return question
+    return f"{question.strip()} ({previous[-1].strip()})"
+
+
+def format_history(history: Sequence[Any] | None, turns: int = 6) -> str:
+    """The last turns as plain 'user: ...' lines for the rewrite prompt."""
+    lines = [f"{role}: {text.strip()[:500]}" for role, text in history_pairs(history)]
+    return "\n".join(lines[-turns:])

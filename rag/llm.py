@@ -1,0 +1,100 @@
+"""Chat models: any OpenAI-compatible endpoint, behind a two-method protocol.
+
+Every failure (down, timeout, 429/5xx after retries, malformed reply) becomes one
+`LLMUnavailable`, which the assistant answers with the extractive fallback and a notice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Protocol
+
+from rag.errors import RagError
+
+if TYPE_CHECKING:
+    from rag.settings import Settings
+
+Message = dict[str, str]
+
+
+class LLMUnavailable(RagError):
+    """The LLM endpoint could not give an answer."""
+
+
+class ChatModel(Protocol):
+    name: str
+
+    def stream(self, messages: list[Message]) -> Iterator[str]:
+        """Text deltas of the reply."""
+        ...
+
+    def complete(self, messages: list[Message]) -> str:
+        """The whole reply."""
+        ...
+
+
+class OpenAIChat:
+    """An OpenAI-compatible chat endpoint (llama.cpp, vLLM, Ollama, hosted APIs)."""
+
+    def __init__(self, settings: Settings) -> None:
+        import openai
+
+        assert settings.llm_base_url
+        self.name = f"{settings.llm_model} @ {settings.llm_base_url}"
+        self.settings = settings
+        self.client = openai.OpenAI(
+            base_url=settings.llm_base_url,
+            api_key=settings.llm_api_key,
+            timeout=settings.llm_timeout,
+            max_retries=settings.llm_retries,
+        )
+
+    def _request(self, messages: list[Message], stream: bool):  # type: ignore[no-untyped-def]
+        return self.client.chat.completions.create(
+            model=self.settings.llm_model,
+            messages=messages,  # type: ignore[arg-type]
+            max_tokens=self.settings.llm_max_tokens,
+            temperature=self.settings.llm_temperature,
+            stream=stream,
+        )
+
+    def stream(self, messages: list[Message]) -> Iterator[str]:
+        import openai
+
+        try:
+            for event in self._request(messages, stream=True):
+                choices = getattr(event, "choices", None)
+                if not choices:
+                    continue
+                delta = getattr(choices[0], "delta", None)
+                text = getattr(delta, "content", None) if delta is not None else None
+                if text:
+                    yield text
+        except openai.APITimeoutError:
+            raise LLMUnavailable(
+                f"the LLM at {self.settings.llm_base_url} timed out after "
+                f"{self.settings.llm_timeout:g} s (RAG_LLM_TIMEOUT)"
+            ) from None
+        except openai.APIStatusError as exc:
+            raise LLMUnavailable(
+                f"the LLM at {self.settings.llm_base_url} answered HTTP {exc.status_code}"
+            ) from None
+        except openai.APIConnectionError:
+            raise LLMUnavailable(
+                f"cannot reach the LLM at {self.settings.llm_base_url} (RAG_LLM_BASE_URL)"
+            ) from None
+        except (openai.OpenAIError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise LLMUnavailable(
+                f"the LLM at {self.settings.llm_base_url} sent a malformed reply "
+                f"({exc.__class__.__name__})"
+            ) from None
+
+    def complete(self, messages: list[Message]) -> str:
+        return "".join(self.stream(messages))
+
+
+def load_chat_model(settings: Settings) -> ChatModel | None:
+    """The configured chat model, or None for extractive-only operation."""
+    if not settings.llm_base_url or settings.answer_mode == "extractive":
+        return None
+    return OpenAIChat(settings)

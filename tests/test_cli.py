@@ -1,0 +1,97 @@
+"""The `rag` command line as a user runs it: real subprocesses, real store, real model."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO, SAMPLES
+
+pytestmark = pytest.mark.slow
+RAG = [sys.executable, "-c", "from rag.cli import main; main()"]
+
+
+def rag(*args: str, data_dir: Path, env: dict[str, str] | None = None, check: bool = True):
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    full_env.update({"RAG_DATA_DIR": str(data_dir), **(env or {})})
+    proc = subprocess.run(
+        [*RAG, *args], capture_output=True, text=True, env=full_env, cwd=REPO, timeout=600
+    )
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_ingest_json_stats_and_ask(tmp_path):
+    data = tmp_path / "data"
+    out = rag("ingest", str(SAMPLES), "--json", data_dir=data)
+    report = json.loads(out.stdout)
+    assert {"ingested", "unchanged", "updated", "duplicates", "failed"} <= set(report)
+    assert report["ingested"] == 5 and report["failed"] == 0
+
+    stats = json.loads(rag("stats", "--json", data_dir=data).stdout)
+    assert stats["documents"] == 5
+    assert stats["chunks"] == report["chunks"]
+    assert stats["languages"] == {"ar": 3, "en": 2}
+    assert stats["embed_model"] == "intfloat/multilingual-e5-small"
+    assert "sample" in stats["sources"]
+
+    for question in ("what did Erdogan demand?", "ماذا طالب أردوغان؟"):
+        answer = json.loads(rag("ask", question, "--json", data_dir=data).stdout)
+        assert {"answer", "mode", "notices", "citations"} <= set(answer)
+        assert answer["mode"] == "extractive"
+        cited = answer["citations"]
+        assert cited and {"n", "doc_id", "title", "text", "supporting", "score"} <= set(cited[0])
+        assert any(
+            "انسحاب القوات الأرمينية" in c["supporting"]
+            or "withdrawal of Armenian forces" in c["supporting"]
+            for c in cited
+        ), answer
+
+
+def test_ask_about_something_absent_says_so(sample_data_dir):
+    out = rag(
+        "ask",
+        "What did the Brazilian football coach say about the World Cup?",
+        "--json",
+        data_dir=sample_data_dir,
+    )
+    answer = json.loads(out.stdout)
+    assert answer["mode"] == "not_found"
+    assert answer["citations"] == []
+    assert "do not contain" in answer["answer"]
+
+
+def test_strict_exit_code_and_failure_lines(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "ok.txt").write_text("Title\n\nThe river flooded three villages on Sunday.")
+    (corpus / "bad.json").write_text("{not json")
+    data = tmp_path / "data"
+    lenient = rag("ingest", str(corpus), data_dir=data)
+    assert "bad.json" in lenient.stdout and "failed" in lenient.stdout
+    strict = rag("ingest", str(corpus), "--strict", "--json", data_dir=data, check=False)
+    assert strict.returncode == 1
+    assert json.loads(strict.stdout)["failures"][0]["where"].endswith("bad.json")
+
+
+def test_config_errors_are_one_line_not_a_traceback(tmp_path):
+    bad = rag("stats", data_dir=tmp_path, env={"RAG_CHUNK_OVERLAP": "900"}, check=False)
+    assert bad.returncode == 2
+    assert "RAG_CHUNK_OVERLAP" in bad.stderr and "Traceback" not in bad.stderr
+
+    hub = rag(
+        "stats", data_dir=tmp_path, env={"RAG_EMBED_MODEL": "someone/unknown-model"}, check=False
+    )
+    assert hub.returncode == 2
+    assert "RAG_EMBED_MODEL" in hub.stderr and "Traceback" not in hub.stderr
+
+    closed = rag(
+        "stats", data_dir=tmp_path, env={"RAG_CHROMA_URL": "http://127.0.0.1:9"}, check=False
+    )
+    assert closed.returncode == 1
+    assert "RAG_CHROMA_URL" in closed.stderr and "Traceback" not in closed.stderr
