@@ -1,0 +1,1 @@
+"""Gradio web chat (work in progress)."""
