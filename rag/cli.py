@@ -121,7 +121,7 @@ def _load_plugins() -> None:
     for ep in entry_points(group="rag.commands"):
         try:
             register = ep.load()
-        except ImportError as exc:
+        except (ImportError, AttributeError) as exc:
             err_console.print(f"[yellow]warning:[/] command plugin {ep.name} unavailable: {exc}")
             continue
         register(app)

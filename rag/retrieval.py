@@ -12,7 +12,7 @@ unfiltered queries stay on Chroma's fast path; a Chroma `where` query (60-120x s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from rag.settings import Settings
 
 Mode = Literal["hybrid", "dense", "bm25"]
+# Cosine above which two passages count as copies of one story.
+NEAR_COPY = 0.95
 
 
 @dataclass(frozen=True)
@@ -188,21 +190,29 @@ class Retriever:
 
 
 def mmr(passages: list[Passage], k: int, lam: float) -> list[Passage]:
-    """Maximal marginal relevance: relevant passages that are not near-copies of each other."""
+    """Maximal marginal relevance: relevant passages that are not near-copies of each other.
+
+    Passages closer than NEAR_COPY to one already chosen (the same wire story in two papers)
+    are taken only when nothing else is left.
+    """
     if len(passages) <= 1 or lam >= 1.0:
         return passages[:k]
     top = passages[0].score
     low = min(p.score for p in passages)
     span = (top - low) or 1.0
     rel = np.array([(p.score - low) / span for p in passages])
-    vecs = np.stack(
-        [p.vector if p.vector is not None else np.zeros_like(passages[0].vector) for p in passages]
-    )
+    dim = next((p.vector.shape[0] for p in passages if p.vector is not None), 1)
+    vecs = np.stack([p.vector if p.vector is not None else np.zeros(dim) for p in passages])
     sims = vecs @ vecs.T
     chosen: list[int] = [0]
     rest = list(range(1, len(passages)))
     while rest and len(chosen) < k:
-        best = max(rest, key=lambda i: lam * rel[i] - (1 - lam) * float(sims[i, chosen].max()))
+
+        def gain(i: int) -> tuple[bool, float]:
+            closest = float(sims[i, chosen].max())
+            return (closest < NEAR_COPY, lam * rel[i] - (1 - lam) * closest)
+
+        best = max(rest, key=gain)
         chosen.append(best)
         rest.remove(best)
-    return [replace(passages[i]) for i in chosen]
+    return [passages[i] for i in chosen]

@@ -145,6 +145,17 @@ class Settings(BaseSettings):
         0.04, ge=0, le=1, description="Quote sentences scoring within this of the best one."
     )
 
+    # --- web app -----------------------------------------------------------------------
+    host: str = Field("127.0.0.1", description="Address the web chat binds (rag serve).")
+    port: int = Field(7860, ge=1, le=65535, description="Port of the web chat.")
+    auth: str | None = Field(
+        None, description="Web chat login as user:password. Empty: no login (local use)."
+    )
+    max_upload_mb: float = Field(50.0, gt=0, description="Largest file the web page accepts.")
+    concurrency: int = Field(
+        4, ge=1, le=64, description="Questions the web chat answers at once (others queue)."
+    )
+
     @field_validator("chroma_url")
     @classmethod
     def _check_url(cls, value: str | None) -> str | None:
@@ -153,6 +164,15 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("RAG_CHROMA_URL must look like http://host:port")
         return value.rstrip("/")
+
+    @field_validator("auth")
+    @classmethod
+    def _check_auth(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if ":" not in value or value.startswith(":") or value.endswith(":"):
+            raise ValueError("RAG_AUTH must look like user:password")
+        return value
 
     @model_validator(mode="after")
     def _check_overlap(self) -> Settings:

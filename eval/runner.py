@@ -1,0 +1,261 @@
+"""Run a suite: ingest its corpus into a cached store of its own, ask every question through
+the public `Assistant`, score the answers.
+
+The store lives under `cache_dir/eval/<key>`, the key hashing the corpus files, the embedder
+and the chunking: a second run with the same inputs finds it and embeds nothing, and any
+change to them gets a fresh store instead of a stale one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from eval import scoring
+from eval.suite import Suite, check_doc_ids
+from rag.answer import Answer
+from rag.embedder import Embedder
+from rag.errors import ConfigError, InputError
+from rag.retrieval import Passage
+from rag.settings import Settings
+
+STORE_VERSION = "1"  # bump when what the eval store holds changes shape
+MARKER = "eval-ingest.json"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to ask: the `rag eval` options that change answers."""
+
+    retriever: str | None = None  # None: the configured RAG_RETRIEVER
+    mode: str | None = None  # None: the configured RAG_ANSWER_MODE
+    k: int = 10
+    limit: int | None = None
+    judge: bool = False
+
+
+def _corpus_files(corpus: Path) -> Iterator[Path]:
+    if corpus.is_file():
+        yield corpus
+        return
+    for path in sorted(corpus.rglob("*")):
+        if path.is_file() and not any(
+            part.startswith(".") for part in path.relative_to(corpus).parts
+        ):
+            yield path
+
+
+def store_key(corpus: Path, settings: Settings) -> str:
+    """Hash of the corpus (names and bytes), the embedder and the chunking."""
+    digest = hashlib.sha256()
+    parts = [
+        STORE_VERSION,
+        corpus.name,  # doc ids are relative to the corpus' parent, so its name counts
+        settings.embed_model,
+        settings.embed_backend,
+        str(settings.chunk_tokens),
+        str(settings.chunk_overlap),
+    ]
+    digest.update("\0".join(parts).encode())
+    for path in _corpus_files(corpus):
+        digest.update(str(path.relative_to(corpus.parent)).encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:20]
+
+
+def eval_settings(settings: Settings, suite: Suite) -> Settings:
+    """The user's settings pointed at the suite's own embedded store."""
+    data_dir = (
+        settings.cache_dir / "eval" / f"{_slug(suite.name)}-{store_key(suite.corpus, settings)}"
+    )
+    return settings.model_copy(
+        update={"data_dir": data_dir, "collection": "eval", "chroma_url": None}
+    )
+
+
+def _slug(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name)[:40] or "suite"
+
+
+def prepare_store(
+    settings: Settings, suite: Suite, embedder: Embedder, console: Console
+) -> dict[str, Any]:
+    """Ingest the corpus unless the cached store is complete; what happened, for config."""
+    from ingest.cli import index_listeners
+    from ingest.pipeline import Ingestor
+    from rag.cli import open_store
+
+    marker = settings.data_dir / MARKER
+    store = open_store(settings, embedder)
+    if marker.is_file():
+        info = json.loads(marker.read_text(encoding="utf-8"))
+        info.update(cached=True, chunks_embedded=0, seconds=0.0)
+    else:
+        # No marker: never built, or interrupted; ingest is incremental, so this resumes.
+        console.print(f"ingesting {suite.corpus} into {settings.data_dir}", highlight=False)
+        report = Ingestor(settings, embedder, store, index_listeners(settings, store, False)).run(
+            [suite.corpus]
+        )
+        for fail in report.failures:
+            console.print(f"[yellow]warning:[/] {fail['where']}: {fail['reason']}", highlight=False)
+        if store.count() == 0:
+            raise InputError(str(suite.path), f"corpus {suite.corpus} gave no documents to ingest")
+        summary = {k: v for k, v in report.to_json().items() if not isinstance(v, list)}
+        store.record_ingest(summary)
+        info = {
+            "store": str(settings.data_dir),
+            "documents": store.document_count(),
+            "chunks": store.count(),
+            "failed": len(report.failures),
+        }
+        marker.write_text(json.dumps(info), encoding="utf-8")
+        info.update(cached=False, chunks_embedded=report.chunks, seconds=round(report.seconds, 2))
+    known = [meta["doc_id"] for meta in store.iter_registry()]
+    check_doc_ids(suite, known)
+    info["evidence_not_in_any_chunk"] = _missing_evidence(suite, store)
+    return info
+
+
+def _missing_evidence(suite: Suite, store: Any) -> list[str]:
+    """Question ids whose evidence no single chunk holds: their evidence metric is always 0."""
+    from eval.metrics import evidence_hit
+
+    wanted = [q for q in suite.questions if q.evidence]
+    if not wanted:
+        return []
+    texts = [text for _, text, _ in store.iter_chunks()]
+    return [q.id for q in wanted if not evidence_hit(texts, q.evidence)]
+
+
+def run_suite(
+    suite: Suite, user_settings: Settings, options: RunOptions, console: Console
+) -> dict[str, Any]:
+    """Ingest (or reuse) the corpus, ask every question, return the results.json content."""
+    from rag.assistant import Assistant
+    from rag.embedder import load_embedder
+
+    if options.judge and not user_settings.llm_base_url:
+        raise ConfigError("--judge needs an LLM: set RAG_LLM_BASE_URL (see `rag llm serve`)")
+    settings = eval_settings(user_settings, suite)
+    embedder = load_embedder(settings)
+    ingest_info = prepare_store(settings, suite, embedder, console)
+    assistant = Assistant.from_settings(settings, embedder=embedder)
+    judge_model, judge_prompt = _judge(assistant, options)
+
+    questions = suite.questions[: options.limit] if options.limit else suite.questions
+    records = []
+    started = time.perf_counter()
+    with _progress(console) as progress:
+        task = progress.add_task("eval", total=len(questions))
+        for q in questions:
+            t0 = time.perf_counter()
+            answer = assistant.ask(
+                q.question, k=options.k, retriever=options.retriever, mode=options.mode
+            )  # type: ignore[arg-type]
+            seconds = time.perf_counter() - t0
+            ranked = _ranking(assistant, answer, options)
+            record = scoring.score_question(q, answer, ranked, seconds)
+            if judge_model is not None and q.answerable and answer.mode != "not_found":
+                from eval.judge import judge
+
+                verdict = judge(judge_model, judge_prompt, q.question, q.answers, answer)
+                record["metrics"].update(verdict or {})
+            records.append(record)
+            progress.advance(task)
+
+    return {
+        "summary": scoring.summarize(records),
+        "by_lang": scoring.summarize_by_lang(records),
+        "config": _config(suite, settings, options, ingest_info, records, started),
+        "questions": records,
+    }
+
+
+def _ranking(assistant: Any, answer: Answer, options: RunOptions) -> list[Passage]:
+    """The ranked passages the retrieval metrics read: at least RETRIEVAL_K of them.
+
+    With k >= 10 these are the answer's own passages. With a smaller k, one more retrieval
+    of the same standalone query at k=10: MMR picks greedily from the same candidate pool,
+    so its first k passages are the ones the answer was given.
+    """
+    if len(answer.passages) >= scoring.RETRIEVAL_K or options.k >= scoring.RETRIEVAL_K:
+        return list(answer.passages)
+    qvec = assistant.embedder.embed_query(answer.query)
+    return list(
+        assistant.retriever.retrieve(
+            answer.query, k=scoring.RETRIEVAL_K, mode=options.retriever, query_vector=qvec
+        )
+    )
+
+
+def _judge(assistant: Any, options: RunOptions) -> tuple[Any, str]:
+    if not options.judge:
+        return None, ""
+    from eval.judge import load_prompt
+
+    if assistant.chat_model is None:  # RAG_ANSWER_MODE=extractive switches the LLM off
+        raise ConfigError("--judge needs an LLM: set RAG_LLM_BASE_URL and RAG_ANSWER_MODE=auto")
+    return assistant.chat_model, load_prompt()
+
+
+def _config(
+    suite: Suite,
+    settings: Settings,
+    options: RunOptions,
+    ingest_info: dict[str, Any],
+    records: list[dict[str, Any]],
+    started: float,
+) -> dict[str, Any]:
+    modes: dict[str, int] = {}
+    for r in records:
+        modes[r["mode"]] = modes.get(r["mode"], 0) + 1
+    return {
+        "suite": suite.name,
+        "suite_file": str(suite.path),
+        "corpus": str(suite.corpus),
+        "retriever": options.retriever or settings.retriever,
+        "mode": options.mode or settings.answer_mode,
+        "k": options.k,
+        "limit": options.limit,
+        "judge": options.judge,
+        "embed_model": settings.embed_model,
+        "embed_backend": settings.embed_backend,
+        "chunk_tokens": settings.chunk_tokens,
+        "chunk_overlap": settings.chunk_overlap,
+        "llm": settings.llm_model if settings.llm_base_url else None,
+        "questions": len(records),
+        "answerable": sum(1 for r in records if r["answerable"]),
+        "unanswerable": sum(1 for r in records if not r["answerable"]),
+        "answer_modes": modes,
+        "ingest": ingest_info,
+        "seconds": round(time.perf_counter() - started, 2),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("[bold]eval"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("questions ·"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+    )

@@ -1,0 +1,182 @@
+"""Per-question scores, their aggregation into the summary, and `--min` gates.
+
+A per-question record is plain JSON (it goes into results.json as is); the summary is built
+from records only, so a report can be recomputed from a results file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eval import metrics as m
+from eval.suite import Question
+from rag.answer import Answer
+from rag.errors import InputError
+from rag.retrieval import Passage
+
+HIT_KS = (1, 3, 5, 10)
+RETRIEVAL_K = 10  # the deepest cut-off a metric looks at (hit@10, mrr@10, ndcg@10)
+RETRIEVAL = ("hit@1", "hit@3", "hit@5", "hit@10", "recall@5", "mrr@10", "ndcg@10")
+EVIDENCE = ("evidence_hit@5", "evidence_hit@10")
+ANSWER = ("exact_match", "f1", "contains_answer", "answered_rate", "not_found_accuracy")
+JUDGE = ("judge_faithfulness", "judge_correctness")
+CITATIONS = ("citation_precision", "citation_recall", "supported_rate")
+SECTIONS = ("retrieval", "answer", "citations", "latency")
+SNIPPET_CHARS = 300
+
+
+def score_question(
+    q: Question, answer: Answer, ranked: Sequence[Passage], seconds: float
+) -> dict[str, Any]:
+    """Everything results.json keeps about one question, its metrics included."""
+    docs = [p.doc_id for p in ranked]
+    scores: dict[str, Any] = {}
+    if q.relevant_docs:
+        scores.update({f"hit@{k}": m.hit_at_k(docs, q.relevant_docs, k) for k in HIT_KS})
+        scores["recall@5"] = m.recall_at_k(docs, q.relevant_docs, 5)
+        scores["mrr@10"] = m.mrr_at_k(docs, q.relevant_docs, 10)
+        scores["ndcg@10"] = m.ndcg_at_k(docs, q.relevant_docs, 10)
+    if q.evidence:
+        for k in (5, 10):
+            scores[f"evidence_hit@{k}"] = m.evidence_hit([p.text for p in ranked[:k]], q.evidence)
+
+    not_found = answer.mode == "not_found"
+    if q.answerable:
+        scores["answered"] = 0.0 if not_found else 1.0
+        if q.answers:
+            # "Not found" on an answerable question is a miss, whatever its words.
+            prediction = "" if not_found else answer.text
+            scores["exact_match"] = m.exact_match(prediction, q.answers)
+            scores["f1"] = m.token_f1(prediction, q.answers)
+            scores["contains_answer"] = m.contains_answer(prediction, q.answers)
+        cited = [(c.doc_id, c.text) for c in answer.citations]
+        scores["citation_precision"] = m.citation_precision(cited, q.relevant_docs, q.evidence)
+        scores["citation_recall"] = m.citation_recall([d for d, _ in cited], q.relevant_docs)
+    else:
+        scores["not_found"] = 1.0 if not_found else 0.0
+    if not not_found:
+        by_n = {c.n: (c.text, c.supporting) for c in answer.citations}
+        scores["supported"], scores["sentences"] = m.supported_sentences(answer.text, by_n)
+
+    return {
+        "id": q.id,
+        "question": q.question,
+        "lang": q.lang,
+        "answerable": q.answerable,
+        "answers": q.answers,
+        "relevant_docs": q.relevant_docs,
+        "answer": answer.text,
+        "mode": answer.mode,
+        "notices": answer.notices,
+        "citations": [{"n": c.n, "doc_id": c.doc_id} for c in answer.citations],
+        "retrieved": [
+            {
+                "doc_id": p.doc_id,
+                "chunk_id": p.chunk_id,
+                "score": round(p.score, 5),
+                "text": p.text[:SNIPPET_CHARS],
+            }
+            for p in ranked
+        ],
+        "first_hit_rank": m.first_relevant_rank(docs, q.relevant_docs) if q.relevant_docs else None,
+        "metrics": scores,
+        "latency_s": round(seconds, 4),
+    }
+
+
+def summarize(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The four summary sections; a metric no question could measure is None."""
+
+    def avg(key: str) -> float | None:
+        value = m.mean(r["metrics"].get(key) for r in records)
+        return round(value, 4) if value is not None else None
+
+    retrieval = {key: avg(key) for key in RETRIEVAL}
+    if any("evidence_hit@5" in r["metrics"] for r in records):
+        retrieval.update({key: avg(key) for key in EVIDENCE})
+    answer = {
+        "exact_match": avg("exact_match"),
+        "f1": avg("f1"),
+        "contains_answer": avg("contains_answer"),
+        "answered_rate": avg("answered"),
+        "not_found_accuracy": avg("not_found"),
+    }
+    if any("judge_correctness" in r["metrics"] for r in records):
+        answer.update({key: avg(key) for key in JUDGE})
+    sentences = sum(r["metrics"].get("sentences", 0) for r in records)
+    supported = sum(r["metrics"].get("supported", 0) for r in records)
+    citations = {
+        "citation_precision": avg("citation_precision"),
+        "citation_recall": avg("citation_recall"),
+        "supported_rate": round(supported / sentences, 4) if sentences else None,
+    }
+    latency = m.latency_summary([r["latency_s"] for r in records])
+    return {"retrieval": retrieval, "answer": answer, "citations": citations, "latency": latency}
+
+
+def summarize_by_lang(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The summary per question language, with the number of questions."""
+    out: dict[str, dict[str, Any]] = {}
+    for lang in sorted({r["lang"] for r in records}):
+        subset = [r for r in records if r["lang"] == lang]
+        out[lang] = {**summarize(subset), "questions": len(subset)}
+    return out
+
+
+def hit_curve(records: Sequence[dict[str, Any]], max_k: int = RETRIEVAL_K) -> list[float]:
+    """hit@1..hit@max_k over the questions that have relevant documents."""
+    ranks = [r["first_hit_rank"] for r in records if r["relevant_docs"]]
+    if not ranks:
+        return []
+    return [
+        sum(1 for x in ranks if x is not None and x <= k) / len(ranks) for k in range(1, max_k + 1)
+    ]
+
+
+# --- gates -----------------------------------------------------------------------------------
+GATE_METRICS = (*RETRIEVAL, *EVIDENCE, *ANSWER, *JUDGE, *CITATIONS)  # higher is better
+
+
+def lookup(results: dict[str, Any], name: str) -> float | None:
+    """A summary metric by name; `ar.f1` / `en.hit@5` read the per-language summary."""
+    lang, _, metric = name.rpartition(".")
+    summary = results["by_lang"].get(lang, {}) if lang else results["summary"]
+    for section in SECTIONS[:3]:
+        if metric in summary.get(section, {}):
+            return summary[section][metric]  # type: ignore[no-any-return]
+    return None
+
+
+def parse_gates(specs: Sequence[str], valid: Sequence[str] = GATE_METRICS) -> dict[str, float]:
+    """`METRIC=VALUE` strings -> {metric: value}; unknown names list the valid ones."""
+    gates: dict[str, float] = {}
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        name = name.strip()
+        metric = name.rpartition(".")[2]
+        if not sep:
+            raise InputError(f"--min {spec}", "use METRIC=VALUE, e.g. --min hit@5=0.8")
+        if metric not in valid:
+            raise InputError(
+                f"--min {spec}",
+                f"unknown metric {metric!r}; valid: {', '.join(valid)} "
+                "(prefix ar. or en. for one language, e.g. ar.f1)",
+            )
+        try:
+            gates[name] = float(value)
+        except ValueError:
+            raise InputError(f"--min {spec}", f"{value!r} is not a number") from None
+    return gates
+
+
+def failed_gates(results: dict[str, Any], gates: dict[str, float]) -> list[str]:
+    """One line per gate the results miss (an unmeasurable metric misses too)."""
+    failures = []
+    for name, floor in gates.items():
+        value = lookup(results, name)
+        if value is None:
+            failures.append(f"{name}: not measured (no question in this suite measures it)")
+        elif value < floor:
+            failures.append(f"{name} = {value:.4f} < {floor}")
+    return failures

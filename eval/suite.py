@@ -1,0 +1,168 @@
+"""Evaluation suites: a YAML file naming a corpus and a questions.jsonl, loaded and checked.
+
+Every problem is an `InputError` that names the file (and the line, for questions), so a
+person fixing a suite by hand goes straight to it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rag.analysis import script_language
+from rag.errors import InputError
+
+SUITE_FILE = "suite.yaml"
+LANGS = ("ar", "en")
+LIST_FIELDS = ("answers", "relevant_docs", "evidence")
+KNOWN_FIELDS = {"id", "question", "lang", *LIST_FIELDS}
+
+
+@dataclass(frozen=True)
+class Question:
+    """One line of questions.jsonl."""
+
+    id: str
+    question: str
+    lang: str
+    answers: list[str] = field(default_factory=list)
+    relevant_docs: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+    line: int = 0
+
+    @property
+    def answerable(self) -> bool:
+        """No answers and no relevant docs: the right answer is "not found"."""
+        return bool(self.answers or self.relevant_docs)
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A loaded suite: its files and its questions, in file order."""
+
+    name: str
+    path: Path  # the suite.yaml
+    corpus: Path
+    questions_path: Path
+    questions: list[Question]
+
+
+def resolve_suite_file(path: Path) -> Path:
+    """`path` itself, or the suite.yaml inside it when it is a directory."""
+    if path.is_dir():
+        path = path / SUITE_FILE
+    if not path.is_file():
+        raise InputError(str(path), "no such suite file (give a suite.yaml or its directory)")
+    return path
+
+
+def load_suite(path: Path) -> Suite:
+    """Read and validate a suite (YAML + questions). Doc ids are checked later, after ingest."""
+    suite_file = resolve_suite_file(path)
+    config = _read_yaml(suite_file)
+    for key in ("corpus", "questions"):
+        if not isinstance(config.get(key), str) or not config[key].strip():
+            raise InputError(str(suite_file), f"needs a `{key}:` path (relative to the file)")
+    base = suite_file.parent
+    corpus = (base / config["corpus"]).resolve()
+    if not corpus.exists():
+        raise InputError(str(suite_file), f"corpus {config['corpus']!r} does not exist ({corpus})")
+    questions_path = base / config["questions"]
+    if not questions_path.is_file():
+        raise InputError(str(suite_file), f"questions file {config['questions']!r} does not exist")
+    name = str(config.get("name") or base.name)
+    return Suite(name, suite_file, corpus, questions_path, read_questions(questions_path))
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise InputError(where, f"invalid YAML ({getattr(exc, 'problem', None) or exc})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), f"cannot read ({exc})") from None
+    if not isinstance(data, dict):
+        raise InputError(str(path), "must be a YAML mapping with name, corpus and questions")
+    return data
+
+
+def read_questions(path: Path) -> list[Question]:
+    """Parse questions.jsonl; the first bad line raises an InputError naming `path:line`."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), f"cannot read ({exc})") from None
+    questions: list[Question] = []
+    seen: dict[str, int] = {}
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            record = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise InputError(where, f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+        question = _question(record, where, number)
+        if question.id in seen:
+            raise InputError(
+                where, f"id {question.id!r} is already used on line {seen[question.id]}"
+            )
+        seen[question.id] = number
+        questions.append(question)
+    if not questions:
+        raise InputError(str(path), "has no questions")
+    return questions
+
+
+def _question(record: Any, where: str, line: int) -> Question:
+    if not isinstance(record, dict):
+        raise InputError(where, "each line must be a JSON object")
+    unknown = sorted(set(record) - KNOWN_FIELDS)
+    if unknown:
+        raise InputError(
+            where, f"unknown field(s) {', '.join(unknown)}; use {', '.join(sorted(KNOWN_FIELDS))}"
+        )
+    qid, text = record.get("id"), record.get("question")
+    if not isinstance(qid, str | int) or not str(qid).strip():
+        raise InputError(where, "needs a non-empty `id`")
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(where, "needs a non-empty `question`")
+    lang = record.get("lang") or script_language(text)
+    if lang not in LANGS:
+        raise InputError(where, f"lang {lang!r}: use one of {', '.join(LANGS)}")
+    lists: dict[str, list[str]] = {}
+    for key in LIST_FIELDS:
+        value = record.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise InputError(where, f"`{key}` must be a list of non-empty strings")
+        lists[key] = value
+    return Question(str(qid), text.strip(), lang, line=line, **lists)
+
+
+def check_doc_ids(suite: Suite, known: Iterable[str]) -> None:
+    """Every relevant doc id must exist in the ingested corpus; errors name file and line."""
+    known_ids = set(known)
+    problems = [
+        (q.line, doc) for q in suite.questions for doc in q.relevant_docs if doc not in known_ids
+    ]
+    if not problems:
+        return
+    line, doc = problems[0]
+    others = "".join(
+        f"\n  {suite.questions_path}:{n}: unknown doc id {d!r}" for n, d in problems[1:6]
+    )
+    if len(problems) > 6:
+        others += f"\n  ... and {len(problems) - 6} more"
+    sample = ", ".join(repr(d) for d in sorted(known_ids)[:5])
+    raise InputError(
+        f"{suite.questions_path}:{line}",
+        f"unknown doc id {doc!r} in relevant_docs{others}\n  the corpus {suite.corpus} has "
+        f"{len(known_ids)} documents, e.g. {sample}",
+    )

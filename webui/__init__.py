@@ -1,0 +1,1 @@
+"""Static parts of the web chat: HTML rendering helpers, CSS and JS (no gradio imports)."""

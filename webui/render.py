@@ -1,0 +1,236 @@
+"""HTML for the web chat: chat messages, the sources under an answer, ingest reports, stats.
+
+Pure functions from the library's data to HTML strings. Every piece of text that comes from
+an article, a question, an answer or a file name goes through `html.escape` here, so an
+article holding `<script>` or `<img onerror=...>` shows as text and runs nothing.
+
+The HTML has no blank lines: the chat renders messages as Markdown, and a blank line would
+end the HTML block and let Markdown reinterpret the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from html import escape
+from typing import Any
+
+from rag.answer import Answer, Citation
+from rag.retrieval import Passage
+
+LABELS = {
+    "en": {
+        "sources": "Sources",
+        "more": "Other retrieved passages ({n})",
+        "open": "open article",
+        "note": "Note",
+    },
+    "ar": {
+        "sources": "المصادر",
+        "more": "مقاطع أخرى مسترجعة ({n})",
+        "open": "فتح المقال",
+        "note": "ملاحظة",
+    },
+}
+# "[1]", "[1, 2]", "[1،2]": the citation markers of extractive and LLM answers.
+_MARKERS = re.compile(r"\[(\d{1,3}(?:\s*[,،]\s*\d{1,3})*)\]")
+_SAFE_URL = re.compile(r"^https?://", re.IGNORECASE)
+
+
+def text_html(text: str) -> str:
+    """Escaped text with its line breaks kept."""
+    return escape(text).replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def user_message(question: str) -> str:
+    """A question as the chat shows it: escaped, its direction taken from its own text."""
+    return f'<div class="rag-msg rag-user" dir="auto">{text_html(question)}</div>'
+
+
+def streaming_message(partial: str) -> str:
+    """An answer still arriving: the text so far and a cursor."""
+    return (
+        f'<div class="rag-msg rag-answer" dir="auto"><div class="rag-text" dir="auto">'
+        f'{text_html(partial)}<span class="rag-cursor">▍</span></div></div>'
+    )
+
+
+def answer_message(answer: Answer, turn: str) -> str:
+    """The finished answer: text with linked [n] markers, notices, sources, other passages.
+
+    `turn` makes the anchors unique in the page (one id per answer in the conversation).
+    """
+    labels = LABELS.get(answer.language, LABELS["en"])
+    cited = {c.n for c in answer.citations}
+    parts = [
+        '<div class="rag-msg rag-answer" dir="auto">',
+        f'<div class="rag-text" dir="auto">{_linked_markers(answer.text, cited, turn)}</div>',
+    ]
+    parts.extend(notice_html(n, labels["note"]) for n in answer.notices)
+    if answer.citations:
+        parts.append(
+            f'<div class="rag-sources"><div class="rag-sources-h">{labels["sources"]}</div>'
+        )
+        parts.extend(citation_html(c, turn, labels) for c in answer.citations)
+        parts.append("</div>")
+    others = [(i, p) for i, p in enumerate(answer.passages, start=1) if i not in cited]
+    if others:
+        parts.append(
+            f'<details class="rag-more"><summary>{labels["more"].format(n=len(others))}</summary>'
+        )
+        parts.extend(passage_html(n, p, turn, labels) for n, p in others)
+        parts.append("</details>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def notice_html(notice: str, label: str = "Note") -> str:
+    """A notice ("kind: message") as one plain line; the kind stays for those who grep."""
+    kind, _, message = notice.partition(": ")
+    if not message:
+        kind, message = "", notice
+    tag = f' <span class="rag-kind">({escape(kind)})</span>' if kind else ""
+    return (
+        f'<div class="rag-notice" dir="auto"><b>{escape(label)}:</b> {escape(message)}{tag}</div>'
+    )
+
+
+def citation_html(c: Citation, turn: str, labels: Mapping[str, str]) -> str:
+    """One cited source: number, title, source, date, link, passage with the sentence marked."""
+    return _card(
+        n=c.n,
+        turn=turn,
+        title=c.title,
+        meta=_meta(c.source, c.date, c.url, c.doc_id, labels),
+        body=highlighted(c.text, c.span, c.supporting),
+        cls="rag-src",
+    )
+
+
+def passage_html(n: int, p: Passage, turn: str, labels: Mapping[str, str]) -> str:
+    """A retrieved passage the answer did not cite."""
+    return _card(
+        n=n,
+        turn=turn,
+        title=p.title,
+        meta=_meta(p.source, p.date, p.url, p.doc_id, labels),
+        body=text_html(p.text),
+        cls="rag-src rag-uncited",
+    )
+
+
+def highlighted(text: str, span: tuple[int, int] | list[int], supporting: str = "") -> str:
+    """The passage, escaped, with the supporting sentence inside <mark>."""
+    start, end = (int(span[0]), int(span[1])) if span else (0, 0)
+    if not (0 <= start < end <= len(text)) or (supporting and text[start:end] != supporting):
+        start = text.find(supporting) if supporting else -1
+        end = start + len(supporting)
+    if start < 0 or end <= start:
+        return text_html(text)
+    return (
+        f"{text_html(text[:start])}<mark>{text_html(text[start:end])}</mark>{text_html(text[end:])}"
+    )
+
+
+def report_html(report: Mapping[str, Any]) -> str:
+    """An ingest report (`IngestReport.to_json()`): counts, then one line per failure."""
+    keys = ("ingested", "updated", "unchanged", "duplicates", "failed", "chunks")
+    cells = "".join(
+        f'<div class="rag-stat"><div class="rag-num">{int(report.get(k, 0))}</div>'
+        f'<div class="rag-lbl">{k}</div></div>'
+        for k in keys
+    )
+    seconds = float(report.get("seconds", 0.0))
+    lines = [f'<div class="rag-stats">{cells}</div>', f'<div class="rag-dim">{seconds:.1f} s</div>']
+    for dup in report.get("duplicate_docs", [])[:20]:
+        lines.append(
+            f'<div class="rag-line" dir="auto">duplicate: {escape(str(dup.get("doc_id", "")))}'
+            f" = {escape(str(dup.get('duplicate_of', '')))}</div>"
+        )
+    for fail in report.get("failures", []):
+        lines.append(
+            f'<div class="rag-line rag-fail" dir="auto">failed: '
+            f"{escape(str(fail.get('where', '')))}: {escape(str(fail.get('reason', '')))}</div>"
+        )
+    return f'<div class="rag-report">{"".join(lines)}</div>'
+
+
+def stats_html(stats: Mapping[str, Any], llm: str) -> str:
+    """Corpus statistics (`rag.stats.corpus_stats`), the embed model and the answer mode."""
+    cells = "".join(
+        f'<div class="rag-stat"><div class="rag-num" data-stat="{k}">{int(stats.get(k, 0))}</div>'
+        f'<div class="rag-lbl">{k}</div></div>'
+        for k in ("documents", "chunks")
+    )
+    rows = [
+        ("languages", _counts(stats.get("languages", {}))),
+        ("sources", _counts(stats.get("sources", {}), limit=8)),
+        ("dates", " .. ".join(stats.get("date_range") or []) or "-"),
+        ("last ingest", _last_ingest(stats.get("last_ingest"))),
+        ("embed model", str(stats.get("embed_model", ""))),
+        ("answers", llm),
+        ("store", str(stats.get("store", ""))),
+    ]
+    table = "".join(
+        f'<tr><th>{escape(k)}</th><td dir="auto">{escape(v)}</td></tr>' for k, v in rows
+    )
+    return f'<div class="rag-stats">{cells}</div><table class="rag-table">{table}</table>'
+
+
+# --- internals -------------------------------------------------------------------------
+def _linked_markers(text: str, cited: set[int], turn: str) -> str:
+    def link(match: re.Match[str]) -> str:
+        numbers = [int(x) for x in re.split(r"\s*[,،]\s*", match.group(1))]
+        if not any(n in cited for n in numbers):
+            return match.group(0)
+        return "".join(
+            f'<a class="rag-cite" href="#rag-{turn}-{n}" data-src="rag-{turn}-{n}">[{n}]</a>'
+            if n in cited
+            else f"[{n}]"
+            for n in numbers
+        )
+
+    return _MARKERS.sub(link, text_html(text))
+
+
+def _card(*, n: int, turn: str, title: str, meta: str, body: str, cls: str) -> str:
+    return (
+        f'<div class="{cls}" id="rag-{turn}-{n}" dir="auto">'
+        f'<div class="rag-src-h" dir="auto"><span class="rag-n">[{n}]</span> '
+        f'<span class="rag-title">{escape(title)}</span></div>'
+        f"{meta}"
+        f'<div class="rag-passage" dir="auto">{body}</div></div>'
+    )
+
+
+def _meta(source: str, date: str, url: str, doc_id: str, labels: Mapping[str, str]) -> str:
+    bits = [escape(x) for x in (source, date[:10]) if x]
+    if url and _SAFE_URL.match(url):
+        bits.append(
+            f'<a href="{escape(url, quote=True)}" target="_blank" rel="noopener noreferrer" '
+            f'dir="ltr">{escape(labels["open"])}: {escape(_short_url(url))}</a>'
+        )
+    elif doc_id:
+        bits.append(f'<code dir="ltr">{escape(doc_id)}</code>')
+    return f'<div class="rag-meta" dir="auto">{" · ".join(bits)}</div>' if bits else ""
+
+
+def _short_url(url: str) -> str:
+    bare = re.sub(r"^https?://(www\.)?", "", url, flags=re.IGNORECASE)
+    return bare if len(bare) <= 60 else bare[:57] + "..."
+
+
+def _counts(counts: Mapping[str, Any], limit: int = 20) -> str:
+    items: Iterable[tuple[str, Any]] = list(counts.items())[:limit]
+    text = ", ".join(f"{k} {v}" for k, v in items)
+    return text + (" ..." if len(counts) > limit else "") if text else "-"
+
+
+def _last_ingest(summary: Mapping[str, Any] | None) -> str:
+    if not summary:
+        return "-"
+    when = str(summary.get("finished_at", ""))
+    counts = ", ".join(
+        f"{k} {summary[k]}" for k in ("ingested", "updated", "failed", "chunks") if k in summary
+    )
+    return f"{when} ({counts})" if when else counts
