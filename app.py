@@ -224,8 +224,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         history = gr.State([])
         gr.HTML(
             '<div class="rag-header"><h1>News assistant · مساعد الأخبار</h1>'
-            "<p>Ask in Arabic or English: every answer cites the articles it comes from. "
-            "· اسأل بالعربية أو بالإنجليزية: كل إجابة تذكر مصادرها من المقالات.</p>"
+            '<p dir="auto">Ask in Arabic or English: every answer cites its articles.</p>'
+            '<p dir="auto">اسأل بالعربية أو بالإنجليزية: كل إجابة تذكر مصادرها من المقالات.</p>'
             f'<p class="rag-dim">Answers: {render.text_html(llm)}</p></div>'
         )
         with gr.Tabs():
@@ -235,7 +235,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     show_label=False,
                     height="62vh",
                     latex_delimiters=[],
-                    buttons=["copy"],
+                    buttons=[],  # "copy" would copy the message's HTML
                     feedback_options=None,
                     placeholder="Ask about the news below · اسأل عن الأخبار في الأسفل",
                 )
@@ -249,6 +249,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                         max_length=2000,
                     )
                     send = gr.Button("Ask · اسأل", variant="primary", scale=1, elem_id="rag-send")
+                    clear = gr.Button("New chat · محادثة جديدة", scale=1, elem_id="rag-clear")
                 examples = gr.Examples(
                     [[q] for q in EXAMPLES], inputs=[question], label="Examples · أمثلة"
                 )
@@ -263,7 +264,6 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                             value=settings.answer_mode,
                             label="Answer mode",
                         )
-                    clear = gr.Button("New conversation · محادثة جديدة", size="sm")
             with gr.Tab("Articles · المقالات", id="articles") as articles_tab:
                 files = gr.File(
                     label=f"Add articles ({' '.join(UPLOAD_TYPES)}; up to "
@@ -287,6 +287,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         )
         examples.load_input_event.then(respond, inputs, outputs, api_visibility="private")
         clear.click(lambda: ([], []), None, [chatbot, history], api_visibility="private")
+        chatbot.clear(lambda: [], None, history, api_visibility="private")
         files.upload(
             add_articles,
             files,

@@ -21,6 +21,8 @@ from rag.sentences import split_cited
 
 _SPACE = re.compile(r"\s+")
 _CITE = re.compile(r"\s*\[\d{1,3}\]")
+# "Sentence. [1]": the marker after the stop (the extractive answerer's style).
+_MARKER_AFTER_STOP = re.compile(r"([.!?؟۔؛])((?:\s*\[\d{1,3}\])+)")
 _EN_ARTICLES = frozenset({"a", "an", "the"})
 # The Arabic article, with a conjunction (و ف) and preposition (ب ك ل) glued before it;
 # stripped as SQuAD strips "a/an/the", and only when two letters or more remain.
@@ -159,6 +161,9 @@ def supported_sentences(answer: str, cited: dict[int, tuple[str, str]]) -> tuple
     answers quote verbatim, so this is exact rather than a similarity guess.
     """
     supported = total = 0
+    # split_cited reads "Claim. [1] Next. [2]" as "[1]" opening the next sentence; moving
+    # each marker before its stop gives every sentence its own citations.
+    answer = _MARKER_AFTER_STOP.sub(r"\2\1", answer)
     for sentence, numbers in split_cited(answer):
         total += 1
         claim = match_text(sentence).rstrip(".!?؟۔؛ ")

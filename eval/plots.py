@@ -69,12 +69,12 @@ def plot_metric_bars(results: dict[str, Any], baseline: dict[str, Any] | None, p
         base = [scoring.lookup(baseline, n) or 0.0 for n in names]
         ax.bar([x - width / 2 for x in xs], base, width, label="baseline", color="#bbbbbb")
         ax.bar([x + width / 2 for x in xs], current, width, label="this run", color="#1f77b4")
-        ax.legend()
+        ax.legend(loc="upper center", ncol=2, frameon=False)
     else:
         ax.bar(xs, current, width, color="#1f77b4")
     ax.set_xticks(xs)
     ax.set_xticklabels(names, rotation=35, ha="right")
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(0, 1.15)  # room for the legend above bars that reach 1
     ax.grid(axis="y", alpha=0.3)
     ax.set_title(f"metrics · {results['config']['suite']}")
     fig.tight_layout()

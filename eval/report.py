@@ -73,7 +73,7 @@ def print_summary(
     for row in rows(results, baseline):
         section = row[0] if row[0] != last else ""
         last = row[0]
-        style = _style(row[-1]) if baseline is not None else None
+        style = _style(row[-1], lower_is_better=row[0] == "latency") if baseline else None
         cells = list(row)
         if style:
             cells[-1] = f"[{style}]{cells[-1]}[/]"
@@ -81,9 +81,9 @@ def print_summary(
     console.print(table)
 
 
-def _style(delta: str) -> str | None:
+def _style(delta: str, lower_is_better: bool) -> str | None:
     try:
-        value = float(delta)
+        value = -float(delta) if lower_is_better else float(delta)
     except ValueError:
         return None
     return "green" if value > 0 else "red" if value < 0 else None

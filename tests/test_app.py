@@ -1,0 +1,247 @@
+"""The web chat: HTML rendering (fast), and `rag serve` driven through gradio_client (slow).
+
+The browser tests are in test_app_browser.py.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import typer
+from conftest import REPO, free_port, make_settings
+from typer.testing import CliRunner
+
+import app
+from rag.answer import Answer, Citation
+from rag.retrieval import Passage
+from webui import render
+
+XSS = "<script>alert(1)</script> and <img src=x onerror=alert(2)>"
+
+
+def _passage(text: str, **meta: str) -> Passage:
+    fields = {"title": "T", "source": "", "url": "", "date": "", **meta}
+    return Passage(
+        chunk_id="c1",
+        doc_id="d1",
+        text=text,
+        language="en",
+        start=0,
+        end=len(text),
+        score=0.5,
+        dense_score=0.9,
+        **fields,
+    )
+
+
+def _answer(text: str, passage: Passage, supporting: str, **kw: object) -> Answer:
+    start = passage.text.index(supporting)
+    cite = Citation.of(1, passage, supporting, (start, start + len(supporting)), 0.9)
+    return Answer(text=text, mode="extractive", citations=[cite], passages=[passage], **kw)
+
+
+# --- rendering (fast) ------------------------------------------------------------------
+def test_article_text_is_escaped_everywhere() -> None:
+    passage = _passage(f"Intro. The mayor said {XSS} today.", title=XSS, source=XSS)
+    answer = _answer(f"The mayor said {XSS} today. [1]", passage, f"The mayor said {XSS} today.")
+    answer.notices = [f"llm_fallback: {XSS}"]
+    html = render.answer_message(answer, "t1") + render.user_message(XSS)
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=alert(2)&gt;" in html
+
+
+def test_supporting_sentence_is_marked_and_markers_link_to_sources() -> None:
+    passage = _passage("First line.\n\nErdogan demanded a withdrawal. Then more.")
+    answer = _answer("Erdogan demanded a withdrawal. [1] [7]", passage, "Erdogan demanded a withdrawal.")
+    html = render.answer_message(answer, "ab12")
+    assert "<mark>Erdogan demanded a withdrawal.</mark>" in html
+    assert 'href="#rag-ab12-1"' in html and 'id="rag-ab12-1"' in html
+    assert "[7]" in html and "rag-ab12-7" not in html  # an uncited number is not linked
+    assert "First line.<br><br>" in html
+    assert "\n\n" not in html  # a blank line would end the Markdown HTML block
+
+
+def test_uncited_passages_are_collapsed_and_labels_follow_the_language() -> None:
+    cited = _passage("أردوغان طالب بالانسحاب.")
+    other = _passage("نص آخر.")
+    answer = _answer("أردوغان طالب بالانسحاب. [1]", cited, "أردوغان طالب بالانسحاب.")
+    answer.passages = [cited, other]
+    answer.language = "ar"
+    html = render.answer_message(answer, "x")
+    assert "المصادر" in html
+    assert '<details class="rag-more"><summary>مقاطع أخرى مسترجعة (1)</summary>' in html
+    assert 'id="rag-x-2"' in html.split("<details", 1)[1]
+
+
+def test_only_http_urls_become_links() -> None:
+    labels = render.LABELS["en"]
+    good = render._meta("Reuters", "2024-05-20T10:00", "https://example.org/a", "d", labels)
+    assert 'href="https://example.org/a"' in good and "2024-05-20 " in good + " "
+    bad = render._meta("", "", "javascript:alert(1)", "doc/1", labels)
+    assert "href" not in bad and "doc/1" in bad
+
+
+def test_highlight_falls_back_to_finding_the_sentence() -> None:
+    assert render.highlighted("a b. c d.", (99, 120), "c d.") == "a b. <mark>c d.</mark>"
+    assert render.highlighted("<b>x</b>", (0, 0), "nowhere") == "&lt;b&gt;x&lt;/b&gt;"
+
+
+def test_report_and_stats_escape_file_names() -> None:
+    report = {"ingested": 1, "failed": 1, "failures": [{"where": XSS, "reason": "bad"}]}
+    html = render.report_html(report)
+    assert "<script" not in html and "failed: &lt;script&gt;" in html
+    stats = {"documents": 3, "chunks": 9, "languages": {"ar": 2}, "sources": {XSS: 1}}
+    html = render.stats_html(stats, "extractive")
+    assert 'data-stat="documents">3<' in html and "<script" not in html
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\win.ini", "win.ini"),
+        ("..", "upload"),
+        (".bashrc", "bashrc"),
+        ("تقرير الاقتصاد.json", "تقرير الاقتصاد.json"),
+        ("a<b>|c.txt", "a_b_c.txt"),
+    ],
+)
+def test_safe_filename_stays_in_the_upload_dir(name: str, expected: str) -> None:
+    assert app.safe_filename(name) == expected
+
+
+def test_serve_command_is_registered() -> None:
+    cli = typer.Typer()
+    cli.command("noop")(lambda: None)
+    app.register(cli)
+    result = CliRunner().invoke(cli, ["serve", "--help"])
+    assert result.exit_code == 0
+    assert "--host" in result.output and "--port" in result.output
+    assert "web chat" in result.output
+
+
+# --- `rag serve` through gradio_client (slow) ------------------------------------------
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, sample_data_dir: Path) -> Iterator[str]:
+    """`rag serve` in a subprocess, on a copy of the sample store."""
+    work = tmp_path_factory.mktemp("serve")
+    data = work / "data"
+    shutil.copytree(sample_data_dir, data)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env.update(
+        RAG_DATA_DIR=str(data),
+        HF_HUB_OFFLINE="1",
+        GRADIO_ANALYTICS_ENABLED="False",
+        PYTHONPATH=str(REPO),
+    )
+    log = open(work / "serve.log", "w+b")  # noqa: SIM115 - read back on failure
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from rag.cli import main; main()", "serve", "--port", str(port)],
+        cwd=work,  # no stray .env
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"rag serve did not start:\n{log.read().decode(errors='replace')}")
+            try:
+                urllib.request.urlopen(url + "config", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.5)
+        log.seek(0)
+        assert f"http://127.0.0.1:{port}" in log.read().decode(errors="replace")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def client(served: str):  # noqa: ANN201 - gradio_client is imported lazily
+    from gradio_client import Client
+
+    return Client(served, verbose=False, download_files=False)
+
+
+@pytest.mark.slow
+def test_chat_api_answers_in_both_languages_with_citations(client) -> None:  # noqa: ANN001
+    assert "/chat" in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    en = client.predict("what did Erdogan demand?", None, api_name="/chat")
+    assert en["language"] == "en" and "withdraw" in en["answer"].lower()
+    assert en["citations"] and en["citations"][0]["supporting"] in en["citations"][0]["text"]
+    ar = client.predict("ماذا طالب أردوغان؟", api_name="/chat")
+    assert ar["language"] == "ar" and "[1]" in ar["answer"]
+    assert any("أردوغان" in c["supporting"] for c in ar["citations"])
+
+
+@pytest.mark.slow
+def test_chat_api_follow_up_uses_the_history(client) -> None:  # noqa: ANN001
+    first = client.predict("what did Erdogan demand?", [], api_name="/chat")
+    history = [
+        {"role": "user", "content": "what did Erdogan demand?"},
+        {"role": "assistant", "content": first["answer"]},
+    ]
+    follow = client.predict("and what did Lavrov offer?", history, api_name="/chat")
+    assert "what did Erdogan demand?" in follow["query"]
+    assert "Moscow" in follow["answer"] and follow["citations"]
+
+
+@pytest.mark.slow
+def test_chat_api_error_is_a_clean_message(client) -> None:  # noqa: ANN001
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="question: is empty"):
+        client.predict("   ", api_name="/chat")
+
+
+@pytest.mark.slow
+def test_twenty_users_at_once_all_get_answers(served: str) -> None:
+    from gradio_client import Client
+
+    questions = ["what did Erdogan demand?", "ماذا طالب أردوغان؟"] * 10
+
+    def ask(question: str) -> dict:
+        return Client(served, verbose=False).predict(question, api_name="/chat")
+
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(ask, questions))
+    assert all(a["citations"] for a in answers)
+
+
+@pytest.mark.slow
+def test_login_required_when_auth_is_set(sample_copy: Path, embedder) -> None:  # noqa: ANN001
+    from gradio_client import Client
+
+    from rag.assistant import Assistant
+
+    settings = make_settings(sample_copy, auth="editor:s3cret", port=free_port())
+    demo = app.build_app(Assistant.from_settings(settings, embedder=embedder))
+    app.launch(demo, settings, prevent_thread_lock=True, quiet=True)
+    url = f"http://127.0.0.1:{settings.port}/"
+    try:
+        with pytest.raises(ValueError):
+            Client(url, verbose=False)
+        answer = Client(url, auth=("editor", "s3cret"), verbose=False).predict(
+            "what did Erdogan demand?", api_name="/chat"
+        )
+        assert answer["citations"]
+    finally:
+        demo.close()

@@ -1,0 +1,42 @@
+"""The one Settings object: environment variables, validation messages, README table."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import REPO
+
+from rag.errors import ConfigError
+from rag.settings import Settings, load_settings
+
+
+def test_every_setting_is_described_and_in_the_readme():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for name, field in Settings.model_fields.items():
+        assert field.description, name
+        assert f"`RAG_{name.upper()}`" in readme, f"README lacks RAG_{name.upper()}"
+
+
+def test_environment_variables_with_the_rag_prefix(monkeypatch, tmp_path):
+    monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("RAG_CHUNK_TOKENS", "300")
+    monkeypatch.setenv("RAG_CHROMA_URL", "http://127.0.0.1:8000/")
+    s = load_settings()
+    assert s.data_dir == tmp_path and s.chunk_tokens == 300
+    assert s.chroma_url == "http://127.0.0.1:8000"
+    assert s.chroma_path == tmp_path / "chroma"
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "named"),
+    [
+        ("RAG_CHUNK_OVERLAP", "500", "RAG_CHUNK_OVERLAP"),
+        ("RAG_CHROMA_URL", "localhost:8000", "RAG_CHROMA_URL"),
+        ("RAG_BATCH_SIZE", "zero", "RAG_BATCH_SIZE"),
+        ("RAG_AUTH", "nopassword", "RAG_AUTH"),
+        ("RAG_RETRIEVER", "magic", "RAG_RETRIEVER"),
+    ],
+)
+def test_bad_values_name_the_variable(monkeypatch, var, value, named):
+    monkeypatch.setenv(var, value)
+    with pytest.raises(ConfigError, match=named):
+        load_settings()
