@@ -116,11 +116,11 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     from webui import render
 
     settings = assistant.settings
-    llm = (
-        f"LLM: {assistant.chat_model.name}"
-        if assistant.chat_model is not None
-        else "quoted from the articles (extractive; set RAG_LLM_BASE_URL for an LLM)"
-    )
+    if assistant.chat_model is not None:
+        llm = mode_line = f"LLM: {assistant.chat_model.name}"
+    else:
+        mode_line = "answers quote the articles (no LLM) · الإجابات اقتباسات من المقالات"
+        llm = "quoted from the articles (extractive; set RAG_LLM_BASE_URL for an LLM)"
 
     def respond(question: str, chat: list, history: list, retriever: str, k: float, mode: str):
         question = (question or "").strip()
@@ -226,7 +226,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             '<div class="rag-header"><h1>News assistant · مساعد الأخبار</h1>'
             '<p dir="auto">Ask in Arabic or English: every answer cites its articles.</p>'
             '<p dir="auto">اسأل بالعربية أو بالإنجليزية: كل إجابة تذكر مصادرها من المقالات.</p>'
-            f'<p class="rag-dim">Answers: {render.text_html(llm)}</p></div>'
+            f'<p class="rag-dim" dir="auto">{render.text_html(mode_line)}</p></div>'
         )
         with gr.Tabs():
             with gr.Tab("Chat · المحادثة", id="chat"):
@@ -248,8 +248,12 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                         autofocus=True,
                         max_length=2000,
                     )
-                    send = gr.Button("Ask · اسأل", variant="primary", scale=1, elem_id="rag-send")
-                    clear = gr.Button("New chat · محادثة جديدة", scale=1, elem_id="rag-clear")
+                    send = gr.Button(
+                        "Ask · اسأل", variant="primary", scale=1, min_width=120, elem_id="rag-send"
+                    )
+                    clear = gr.Button(
+                        "New chat · محادثة جديدة", scale=1, min_width=200, elem_id="rag-clear"
+                    )
                 examples = gr.Examples(
                     [[q] for q in EXAMPLES], inputs=[question], label="Examples · أمثلة"
                 )

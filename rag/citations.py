@@ -86,6 +86,9 @@ def check_citations(
                 )
         kept_total += len(kept)
         out_sentences.append(sentence + "".join(f" [{n}]" for n in kept))
+    uncited = sum(1 for _, numbers in parts if not numbers)
+    if uncited:
+        notices.append(f"uncited: {uncited} sentence(s) of the answer cite no passage.")
     citations = [
         Citation.of(n, passages[n - 1], span.text, (span.start, span.end), score)
         for n, (score, span) in sorted(best.items())

@@ -160,11 +160,13 @@ def test_chat_in_arabic_and_english_with_sources(page: Any) -> None:
 
     # Clicking a [n] marker brings its source into view and highlights it.
     cite = en.locator(".rag-text a.rag-cite").first
-    source = page.locator("#" + str(cite.get_attribute("data-src")))
+    source_id = str(cite.get_attribute("href")).removeprefix("#")
+    source = page.locator(f"[id='{source_id}']")
+    cite.hover()
+    assert "rag-hover" in str(source.get_attribute("class"))
     cite.click()
     page.wait_for_function(
-        "id => document.getElementById(id).classList.contains('rag-flash')",
-        arg=cite.get_attribute("data-src"),
+        "id => document.getElementById(id).classList.contains('rag-flash')", arg=source_id
     )
     assert source.is_visible()
     assert "#" not in page.url  # the marker scrolled the chat, it did not navigate
@@ -172,14 +174,23 @@ def test_chat_in_arabic_and_english_with_sources(page: Any) -> None:
     mixed = ask(page, "ماذا عرض Lavrov على وزيري الخارجية؟")
     assert direction(page.locator("#rag-chat .rag-user").last) == "rtl"
     assert mixed.locator(".rag-src").count() >= 1
+    # The finished answer is shown from its first line, not from the end of its sources.
+    page.wait_for_function(
+        """el => { const t = el.getBoundingClientRect().top,
+                         c = document.querySelector('#rag-chat').getBoundingClientRect();
+                   return t >= c.top && t < c.bottom - 40; }""",
+        arg=mixed.locator(".rag-text").element_handle(),
+    )
     # Uncited passages are there, collapsed.
     details = en.locator("details.rag-more")
     assert details.count() == 1 and details.get_attribute("open") is None
-    en.locator(".rag-text").scroll_into_view_if_needed()
+    shot(page, "chat-mixed.png")
+    ar.locator(".rag-text").scroll_into_view_if_needed()
     shot(page, "chat-ar-en.png")
 
 
 def test_example_questions_and_settings(page: Any) -> None:
+    shot(page, "landing.png")
     examples = page.locator("body").inner_text()
     assert "what did Erdogan demand?" in examples and "ماذا طالب أردوغان؟" in examples
     page.get_by_text("Settings for this session").click()

@@ -161,7 +161,9 @@ def test_suite_errors_name_file_and_line(tmp_path):
     bad_json = write_suite(tmp_path / "a", [GOOD, '{"id": "q2", "question": '])
     with pytest.raises(InputError, match=r"questions\.jsonl:2: not valid JSON"):
         load_suite(bad_json)
-    bad_lang = write_suite(tmp_path / "b", [GOOD, "", '{"id": "q3", "question": "x", "lang": "fr"}'])
+    bad_lang = write_suite(
+        tmp_path / "b", [GOOD, "", '{"id": "q3", "question": "x", "lang": "fr"}']
+    )
     with pytest.raises(InputError, match=r"questions\.jsonl:3: lang 'fr'"):
         load_suite(bad_lang)
     dup = write_suite(tmp_path / "c", [GOOD, GOOD])
@@ -179,7 +181,9 @@ def test_suite_errors_name_file_and_line(tmp_path):
 def test_unknown_doc_id_names_the_line(tmp_path):
     line2 = '{"id": "q2", "question": "y", "relevant_docs": ["articles/nope.txt"]}'
     suite = load_suite(write_suite(tmp_path / "s", [GOOD, line2]))
-    with pytest.raises(InputError, match=r"questions\.jsonl:2: unknown doc id 'articles/nope\.txt'"):
+    with pytest.raises(
+        InputError, match=r"questions\.jsonl:2: unknown doc id 'articles/nope\.txt'"
+    ):
         check_doc_ids(suite, ["articles/karabakh-ceasefire-ar.txt"])
 
 
@@ -191,7 +195,9 @@ def test_seed_suite_shape():
     assert sum(not q.answerable for q in qs) >= 6
     arabic_docs = {"articles/karabakh-ceasefire-ar.txt", "sample-ar-economy-1", "sample-ar-sport-1"}
     # cross-lingual: the answer is only in an article of the other language
-    assert any(q.lang == "en" and q.relevant_docs and set(q.relevant_docs) <= arabic_docs for q in qs)
+    assert any(
+        q.lang == "en" and q.relevant_docs and set(q.relevant_docs) <= arabic_docs for q in qs
+    )
     assert any(
         q.lang == "ar" and q.relevant_docs and not set(q.relevant_docs) & arabic_docs for q in qs
     )
@@ -222,9 +228,11 @@ SQUAD = {
                 {
                     "context": "The city has a port.",
                     "qas": [
-                        {"id": "a2", "question": "What does the city have?", "answers": [
-                            {"text": "a port", "answer_start": 13}
-                        ]},
+                        {
+                            "id": "a2",
+                            "question": "What does the city have?",
+                            "answers": [{"text": "a port", "answer_start": 13}],
+                        },
                         {"id": "a3", "question": "Who?", "answers": [], "is_impossible": True},
                     ],
                 },
@@ -255,11 +263,12 @@ def test_convert_squad(tmp_path):
 @pytest.fixture(scope="module")
 def eval_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A cache dir of its own (so the eval store is new) sharing the converted model."""
+    from conftest import make_settings
+
     from rag.model_build import ensure_default_model
-    from rag.settings import _default_cache_dir
 
     cache = tmp_path_factory.mktemp("evalcache")
-    model = ensure_default_model(_default_cache_dir())
+    model = ensure_default_model(make_settings(Path("unused")).cache_dir)
     (cache / MODEL_DIR).symlink_to(model, target_is_directory=True)
     return cache
 
@@ -338,7 +347,9 @@ def test_rag_eval_bad_suites_fail_cleanly(eval_cache, tmp_path):
         "missing": (tmp_path / "nowhere", "no such suite file"),
         "json": (write_suite(tmp_path / "j", [GOOD, "{oops"]), "questions.jsonl:2: not valid JSON"),
         "doc id": (
-            write_suite(tmp_path / "d", [GOOD, '{"id": "q2", "question": "y", "relevant_docs": ["nope"]}']),
+            write_suite(
+                tmp_path / "d", [GOOD, '{"id": "q2", "question": "y", "relevant_docs": ["nope"]}']
+            ),
             "questions.jsonl:2: unknown doc id 'nope'",
         ),
     }

@@ -184,7 +184,7 @@ def _linked_markers(text: str, cited: set[int], turn: str) -> str:
         if not any(n in cited for n in numbers):
             return match.group(0)
         return "".join(
-            f'<a class="rag-cite" href="#rag-{turn}-{n}" data-src="rag-{turn}-{n}">[{n}]</a>'
+            f'<a class="rag-cite" href="#rag-{turn}-{n}">[{n}]</a>'
             if n in cited
             else f"[{n}]"
             for n in numbers

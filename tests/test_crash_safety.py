@@ -1,0 +1,131 @@
+"""Crash safety: a bulk ingest killed with SIGKILL at random points, then restarted, ends in
+the same store as a clean run (same documents and chunks, no duplicates, no orphans, BM25 in
+step with Chroma)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import REPO, SHARED_DATA, make_settings
+
+from rag.bm25_index import Bm25Index
+from rag.store import ChunkStore, StoreProfile
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not (SHARED_DATA / "saudinewsnet").exists(), reason="shared data absent"),
+]
+SEED = int(os.environ.get("RAG_CRASH_SEED", "20261129"))
+# Big chunks keep the embedding work (and the test) short; the pipeline is the same.
+ENV = {"RAG_CHUNK_TOKENS": "500", "RAG_CHUNK_OVERLAP": "50", "RAG_BATCH_SIZE": "16"}
+
+
+def build_corpus(root: Path, arabic: int = 260, english: int = 260) -> Path:
+    root.mkdir(parents=True)
+    zpath = sorted((SHARED_DATA / "saudinewsnet" / "dataset").glob("*.zip"))[2]
+    with zipfile.ZipFile(zpath) as z:
+        records = json.loads(z.read(z.namelist()[0]))[:arabic]
+    (root / "saudi.json").write_text(json.dumps(records, ensure_ascii=False), "utf-8")
+    bbc = root / "bbc"
+    bbc.mkdir()
+    files = sorted((SHARED_DATA / "bbc-news-en" / "bbc" / "politics").glob("*.txt"))[:english]
+    for path in files:
+        (bbc / path.name).write_bytes(path.read_bytes())
+    return root
+
+
+def ingest_cmd(corpus: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-c",
+        "from rag.cli import main; main()",
+        "ingest",
+        str(corpus),
+        "--json",
+    ]
+
+
+def env_for(data: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    return {**env, **ENV, "RAG_DATA_DIR": str(data)}
+
+
+def snapshot(data: Path, embedder) -> dict:
+    s = make_settings(data, chunk_tokens=500, chunk_overlap=50)
+    profile = StoreProfile(s.embed_model, embedder.dimension, 500, 50)
+    store = ChunkStore(s, profile)
+    chunks = list(store.iter_chunks(include_text=False))
+    registry = list(store.iter_registry())
+    listed = {cid for meta in registry for cid in json.loads(meta["chunk_ids"])}
+    index = Bm25Index.open(s, store, verify_ids=True)
+    return {
+        "docs": sorted(m["doc_id"] for m in registry),
+        "chunk_ids": sorted(cid for cid, _, _ in chunks),
+        "count": store.count(),
+        "chunk_docs": {meta["doc_id"] for _, _, meta in chunks},
+        "listed": listed,
+        "bm25": sorted(index.ids),
+    }
+
+
+def test_killed_ingest_restarts_to_the_same_store(tmp_path, embedder):
+    corpus = build_corpus(tmp_path / "corpus")
+    rng = random.Random(SEED)
+    crashed = tmp_path / "crashed"
+    kills = 0
+    for attempt in range(3):
+        proc = subprocess.Popen(
+            ingest_cmd(corpus),
+            cwd=REPO,
+            env=env_for(crashed),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(6, 30))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+        if attempt == 0:
+            # Between crashes some articles change: their old chunks must not survive.
+            for path in sorted((corpus / "bbc").glob("*.txt"))[:15]:
+                path.write_text(path.read_text("utf-8", "replace") + "\n\nUpdated.", "utf-8")
+    assert kills >= 2, "the ingest finished before it could be killed; raise the corpus size"
+    final = subprocess.run(
+        ingest_cmd(corpus),
+        cwd=REPO,
+        env=env_for(crashed),
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert final.returncode == 0, final.stderr
+    clean = tmp_path / "clean"
+    done = subprocess.run(
+        ingest_cmd(corpus),
+        cwd=REPO,
+        env=env_for(clean),
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["ingested"] >= 500
+
+    a, b = snapshot(crashed, embedder), snapshot(clean, embedder)
+    assert a["docs"] == b["docs"]
+    assert a["chunk_ids"] == b["chunk_ids"]
+    assert a["count"] == b["count"] == len(set(a["chunk_ids"]))
+    # No orphans: every stored chunk belongs to a registered document that lists it.
+    assert a["chunk_docs"] <= set(a["docs"])
+    assert set(a["chunk_ids"]) == a["listed"]
+    assert a["bm25"] == a["chunk_ids"]
