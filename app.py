@@ -220,7 +220,11 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         assistant.store.record_ingest(summary)
         return render.report_html(data), show_stats()
 
-    with gr.Blocks(title="News assistant · مساعد الأخبار", analytics_enabled=False) as demo:
+    with gr.Blocks(
+        title="News assistant · مساعد الأخبار",
+        analytics_enabled=False,
+        delete_cache=(3600, 3600),  # Gradio's copies of uploaded files: gone within the hour
+    ) as demo:
         history = gr.State([])
         gr.HTML(
             '<div class="rag-header"><h1>News assistant · مساعد الأخبار</h1>'
@@ -234,6 +238,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     elem_id="rag-chat",
                     show_label=False,
                     height="62vh",
+                    autoscroll=False,  # webui/app.js scrolls to the start of each answer
                     latex_delimiters=[],
                     buttons=[],  # "copy" would copy the message's HTML
                     feedback_options=None,
@@ -252,22 +257,24 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                         "Ask · اسأل", variant="primary", scale=1, min_width=120, elem_id="rag-send"
                     )
                     clear = gr.Button(
-                        "New chat · محادثة جديدة", scale=1, min_width=200, elem_id="rag-clear"
+                        "New chat · محادثة جديدة", scale=1, min_width=250, elem_id="rag-clear"
                     )
                 examples = gr.Examples(
                     [[q] for q in EXAMPLES], inputs=[question], label="Examples · أمثلة"
                 )
-                with gr.Accordion("Settings for this session · إعدادات الجلسة", open=False):
-                    with gr.Row():
-                        retriever = gr.Radio(
-                            ["hybrid", "dense", "bm25"], value=settings.retriever, label="Retriever"
-                        )
-                        k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages (k)")
-                        mode = gr.Radio(
-                            ["auto", "extractive", "llm"],
-                            value=settings.answer_mode,
-                            label="Answer mode",
-                        )
+                with (
+                    gr.Accordion("Settings for this session · إعدادات الجلسة", open=False),
+                    gr.Row(),
+                ):
+                    retriever = gr.Radio(
+                        ["hybrid", "dense", "bm25"], value=settings.retriever, label="Retriever"
+                    )
+                    k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages (k)")
+                    mode = gr.Radio(
+                        ["auto", "extractive", "llm"],
+                        value=settings.answer_mode,
+                        label="Answer mode",
+                    )
             with gr.Tab("Articles · المقالات", id="articles") as articles_tab:
                 files = gr.File(
                     label=f"Add articles ({' '.join(UPLOAD_TYPES)}; up to "

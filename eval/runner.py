@@ -27,6 +27,7 @@ from rich.progress import (
 )
 
 from eval import scoring
+from eval.metrics import match_text
 from eval.suite import Suite, check_doc_ids
 from rag.answer import Answer
 from rag.embedder import Embedder
@@ -79,17 +80,11 @@ def store_key(corpus: Path, settings: Settings) -> str:
 
 
 def eval_settings(settings: Settings, suite: Suite) -> Settings:
-    """The user's settings pointed at the suite's own embedded store."""
-    data_dir = (
-        settings.cache_dir / "eval" / f"{_slug(suite.name)}-{store_key(suite.corpus, settings)}"
-    )
+    """The user's settings pointed at the suite corpus' own embedded store."""
+    data_dir = settings.cache_dir / "eval" / store_key(suite.corpus, settings)
     return settings.model_copy(
         update={"data_dir": data_dir, "collection": "eval", "chroma_url": None}
     )
-
-
-def _slug(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name)[:40] or "suite"
 
 
 def prepare_store(
@@ -108,9 +103,14 @@ def prepare_store(
     else:
         # No marker: never built, or interrupted; ingest is incremental, so this resumes.
         console.print(f"ingesting {suite.corpus} into {settings.data_dir}", highlight=False)
-        report = Ingestor(settings, embedder, store, index_listeners(settings, store, False)).run(
-            [suite.corpus]
-        )
+        ingestor = Ingestor(settings, embedder, store, index_listeners(settings, store, False))
+        with Progress(
+            TextColumn("[bold]ingest"),
+            TextColumn("{task.fields[docs]} docs · {task.fields[chunks]} chunks ·"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
+            report = ingestor.run([suite.corpus], _IngestProgress(progress))
         for fail in report.failures:
             console.print(f"[yellow]warning:[/] {fail['where']}: {fail['reason']}", highlight=False)
         if store.count() == 0:
@@ -131,15 +131,26 @@ def prepare_store(
     return info
 
 
+class _IngestProgress:
+    """Documents and chunks so far (the ingest pipeline's progress protocol)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task = progress.add_task("ingest", total=None, docs=0, chunks=0)
+
+    def update(self, *, files: int, documents: int, chunks: int) -> None:
+        self.progress.update(self.task, docs=documents, chunks=chunks)
+
+
 def _missing_evidence(suite: Suite, store: Any) -> list[str]:
     """Question ids whose evidence no single chunk holds: their evidence metric is always 0."""
-    from eval.metrics import evidence_hit
-
     wanted = [q for q in suite.questions if q.evidence]
     if not wanted:
         return []
-    texts = [text for _, text, _ in store.iter_chunks()]
-    return [q.id for q in wanted if not evidence_hit(texts, q.evidence)]
+    texts = [match_text(text) for _, text, _ in store.iter_chunks()]
+    return [
+        q.id for q in wanted if not any(match_text(e) in text for text in texts for e in q.evidence)
+    ]
 
 
 def run_suite(
@@ -164,9 +175,12 @@ def run_suite(
         task = progress.add_task("eval", total=len(questions))
         for q in questions:
             t0 = time.perf_counter()
-            answer = assistant.ask(
-                q.question, k=options.k, retriever=options.retriever, mode=options.mode
-            )  # type: ignore[arg-type]
+            try:
+                answer = assistant.ask(
+                    q.question, k=options.k, retriever=options.retriever, mode=options.mode
+                )  # type: ignore[arg-type]
+            except InputError as exc:  # e.g. a question too long: a fault of the suite
+                raise InputError(f"{suite.questions_path}:{q.line}", exc.reason) from None
             seconds = time.perf_counter() - t0
             ranked = _ranking(assistant, answer, options)
             record = scoring.score_question(q, answer, ranked, seconds)

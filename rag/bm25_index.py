@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -92,7 +93,7 @@ class Bm25Index:
             with open(self.dir / "tokens.jsonl", encoding="utf-8") as fh:
                 for line in fh:
                     cid, tokens, lang, source, date = json.loads(line)
-                    self.rows[cid] = (tokens, lang, source, date)
+                    self.rows[cid] = ([sys.intern(t) for t in tokens], lang, source, date)
         except (OSError, ValueError) as exc:
             log.warning("BM25 index at %s unreadable (%s); rebuilding", self.dir, exc)
             self.rows.clear()
@@ -259,8 +260,9 @@ class Bm25Index:
 
 
 def _row(text: str, meta: dict[str, Any]) -> tuple[list[str], str, str, str]:
+    # Interned: a 100k-chunk corpus repeats the same few hundred thousand words.
     return (
-        analyze(text),
+        [sys.intern(t) for t in analyze(text)],
         str(meta.get("language", "")),
         str(meta.get("source", "")),
         str(meta.get("date", "")),

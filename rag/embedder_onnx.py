@@ -374,7 +374,7 @@ class OnnxInt8Embedder(Embedder):
             threads=settings.effective_threads,
         )
 
-    def _encode(self, texts: Sequence[str]) -> list[list[int]]:
+    def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         """Token ids with special tokens, truncated to the window as sentence-transformers does."""
         encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
         ids = []
@@ -389,7 +389,7 @@ class OnnxInt8Embedder(Embedder):
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
-        ids = self._encode(texts)
+        ids = self.token_ids(texts)
         # Similar lengths side by side: a batch is padded to its longest text.
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         for start in range(0, len(order), self.batch_size):

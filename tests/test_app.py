@@ -10,10 +10,12 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer
@@ -62,7 +64,9 @@ def test_article_text_is_escaped_everywhere() -> None:
 
 def test_supporting_sentence_is_marked_and_markers_link_to_sources() -> None:
     passage = _passage("First line.\n\nErdogan demanded a withdrawal. Then more.")
-    answer = _answer("Erdogan demanded a withdrawal. [1] [7]", passage, "Erdogan demanded a withdrawal.")
+    answer = _answer(
+        "Erdogan demanded a withdrawal. [1] [7]", passage, "Erdogan demanded a withdrawal."
+    )
     html = render.answer_message(answer, "ab12")
     assert "<mark>Erdogan demanded a withdrawal.</mark>" in html
     assert 'href="#rag-ab12-1"' in html and 'id="rag-ab12-1"' in html
@@ -72,7 +76,7 @@ def test_supporting_sentence_is_marked_and_markers_link_to_sources() -> None:
 
 
 def test_uncited_passages_are_collapsed_and_labels_follow_the_language() -> None:
-    cited = _passage("أردوغان طالب بالانسحاب.")
+    cited = _passage("أردوغان طالب بالانسحاب.", title="مطالب أردوغان")
     other = _passage("نص آخر.")
     answer = _answer("أردوغان طالب بالانسحاب. [1]", cited, "أردوغان طالب بالانسحاب.")
     answer.passages = [cited, other]
@@ -81,6 +85,18 @@ def test_uncited_passages_are_collapsed_and_labels_follow_the_language() -> None
     assert "المصادر" in html
     assert '<details class="rag-more"><summary>مقاطع أخرى مسترجعة (1)</summary>' in html
     assert 'id="rag-x-2"' in html.split("<details", 1)[1]
+    assert html.startswith('<div class="rag-msg rag-answer" dir="rtl">')
+    assert 'id="rag-x-1" dir="rtl"' in html
+
+
+def test_mixed_language_answer_gets_one_paragraph_per_direction() -> None:
+    passage = _passage("عرض لافروف استضافة المحادثات. Lavrov offered talks in Moscow.")
+    text = "عرض لافروف استضافة المحادثات. [1] Lavrov offered talks in Moscow. [1]"
+    answer = _answer(text, passage, "Lavrov offered talks in Moscow.")
+    html = render.answer_message(answer, "m")
+    assert html.count('<div class="rag-para" dir="auto">') == 2
+    same = _answer("One. [1] Two. [1]", _passage("One. Two."), "Two.")
+    assert "rag-para" not in render.answer_message(same, "s")
 
 
 def test_only_http_urls_become_links() -> None:
@@ -175,14 +191,14 @@ def served(tmp_path_factory: pytest.TempPathFactory, sample_data_dir: Path) -> I
 
 
 @pytest.fixture(scope="module")
-def client(served: str):  # noqa: ANN201 - gradio_client is imported lazily
+def client(served: str) -> Any:
     from gradio_client import Client
 
     return Client(served, verbose=False, download_files=False)
 
 
 @pytest.mark.slow
-def test_chat_api_answers_in_both_languages_with_citations(client) -> None:  # noqa: ANN001
+def test_chat_api_answers_in_both_languages_with_citations(client: Any) -> None:
     assert "/chat" in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     en = client.predict("what did Erdogan demand?", None, api_name="/chat")
     assert en["language"] == "en" and "withdraw" in en["answer"].lower()
@@ -193,7 +209,7 @@ def test_chat_api_answers_in_both_languages_with_citations(client) -> None:  # n
 
 
 @pytest.mark.slow
-def test_chat_api_follow_up_uses_the_history(client) -> None:  # noqa: ANN001
+def test_chat_api_follow_up_uses_the_history(client: Any) -> None:
     first = client.predict("what did Erdogan demand?", [], api_name="/chat")
     history = [
         {"role": "user", "content": "what did Erdogan demand?"},
@@ -205,7 +221,7 @@ def test_chat_api_follow_up_uses_the_history(client) -> None:  # noqa: ANN001
 
 
 @pytest.mark.slow
-def test_chat_api_error_is_a_clean_message(client) -> None:  # noqa: ANN001
+def test_chat_api_error_is_a_clean_message(client: Any) -> None:
     from gradio_client.exceptions import AppError
 
     with pytest.raises(AppError, match="question: is empty"):
@@ -227,7 +243,7 @@ def test_twenty_users_at_once_all_get_answers(served: str) -> None:
 
 
 @pytest.mark.slow
-def test_login_required_when_auth_is_set(sample_copy: Path, embedder) -> None:  # noqa: ANN001
+def test_login_required_when_auth_is_set(sample_copy: Path, embedder: Any) -> None:
     from gradio_client import Client
 
     from rag.assistant import Assistant
@@ -237,6 +253,9 @@ def test_login_required_when_auth_is_set(sample_copy: Path, embedder) -> None:  
     app.launch(demo, settings, prevent_thread_lock=True, quiet=True)
     url = f"http://127.0.0.1:{settings.port}/"
     try:
+        with pytest.raises(urllib.error.HTTPError) as denied:
+            urllib.request.urlopen(url + "config", timeout=10)
+        assert denied.value.code == 401
         with pytest.raises(ValueError):
             Client(url, verbose=False)
         answer = Client(url, auth=("editor", "s3cret"), verbose=False).predict(

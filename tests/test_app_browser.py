@@ -54,7 +54,7 @@ def serve(data_dir: Path, embedder: Any, **overrides: object) -> tuple[Any, str]
 def app_url(tmp_path_factory: pytest.TempPathFactory, sample_data_dir: Path, embedder: Any):
     data = tmp_path_factory.mktemp("web") / "data"
     shutil.copytree(sample_data_dir, data)
-    demo, url = serve(data, embedder)
+    demo, url = serve(data, embedder, max_upload_mb=1)
     yield url
     demo.close()
 
@@ -237,6 +237,23 @@ def test_bad_upload_is_reported_not_crashed(page: Any, tmp_path: Path) -> None:
     page.wait_for_selector("#rag-report .rag-fail")
     assert "broken.json" in page.locator("#rag-report .rag-fail").first.inner_text()
     assert str(tmp_path) not in page.locator("#rag-report").inner_text()
+
+
+def test_upload_over_the_limit_is_refused_with_a_message(page: Any, tmp_path: Path) -> None:
+    big = tmp_path / "big.txt"
+    big.write_text("Long article. " * 90_000, encoding="utf-8")  # 1.2 MB, limit 1 MB
+    page.get_by_role("tab", name="Articles · المقالات").click()
+    count = page.locator('#rag-stats [data-stat="documents"]')
+    count.wait_for()
+    before = count.inner_text()
+    page.locator("#rag-upload input[type=file]").set_input_files(str(big))
+    toast = page.locator(".toast-body").first
+    toast.wait_for()
+    shot(page, "upload-too-big.png")
+    # Gradio refuses it before it reaches the server: "File(s) exceed the maximum allowed
+    # size of 1.0 Mb: "big.txt"" (app.py checks again for clients that skip the page).
+    assert "big.txt" in toast.inner_text() and "maximum" in toast.inner_text()
+    assert count.inner_text() == before
 
 
 def test_article_markup_is_shown_as_text_and_runs_nothing(page: Any, tmp_path: Path) -> None:

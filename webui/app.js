@@ -25,26 +25,29 @@
     const [, source] = target(event);
     if (source) source.classList.remove("rag-hover");
   });
-  // A finished answer is shown from its first line (its sources follow), not from the
-  // bottom of the sources where the chat's autoscroll leaves it.
-  const showAnswerStart = () => {
+  // Scrolling the chat (its own autoscroll is off): follow an answer while it streams, then
+  // show the finished answer from its first line rather than from the end of its sources.
+  const scroller = (el) => {
+    for (let box = el.parentElement; box && box !== document.body; box = box.parentElement) {
+      if (/auto|scroll/.test(getComputedStyle(box).overflowY)) return box;
+    }
+    return null;
+  };
+  const follow = () => {
     const answers = document.querySelectorAll("#rag-chat .rag-answer");
     const last = answers[answers.length - 1];
-    if (!last || last.ragShown || last.querySelector(".rag-cursor")) return;
+    if (!last || last.ragShown) return;
+    const box = scroller(last);
+    if (!box) return;
+    if (last.querySelector(".rag-cursor")) {
+      const fromBottom = box.scrollHeight - box.scrollTop - box.clientHeight;
+      if (!last.ragFollowed || fromBottom < 250) box.scrollTop = box.scrollHeight;
+      last.ragFollowed = true;
+      return;
+    }
     last.ragShown = true;
-    setTimeout(() => {
-      let box = last.parentElement;
-      const scrolls = (el) => el.scrollHeight > el.clientHeight + 1
-        && /auto|scroll/.test(getComputedStyle(el).overflowY);
-      while (box && box !== document.body && !scrolls(box)) {
-        box = box.parentElement;
-      }
-      if (!box || box === document.body) return;
-      const top = last.getBoundingClientRect().top - box.getBoundingClientRect().top;
-      if (top < 0 || top > box.clientHeight / 2) {
-        box.scrollTo({ top: box.scrollTop + top - 60, behavior: "smooth" });
-      }
-    }, 200);
+    const top = last.getBoundingClientRect().top - box.getBoundingClientRect().top;
+    box.scrollTop = box.scrollTop + top - 80;
   };
   // The question box takes its direction from what is typed in it.
   const setDir = () => document.querySelectorAll("#rag-question textarea")
@@ -52,6 +55,6 @@
   setDir();
   new MutationObserver(() => {
     setDir();
-    showAnswerStart();
+    follow();
   }).observe(document.body, { childList: true, subtree: true });
 }

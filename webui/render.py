@@ -11,6 +11,7 @@ end the HTML block and let Markdown reinterpret the rest.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
@@ -35,6 +36,7 @@ LABELS = {
 # "[1]", "[1, 2]", "[1،2]": the citation markers of extractive and LLM answers.
 _MARKERS = re.compile(r"\[(\d{1,3}(?:\s*[,،]\s*\d{1,3})*)\]")
 _SAFE_URL = re.compile(r"^https?://", re.IGNORECASE)
+_AFTER_MARKER = re.compile(r"(?<=\])\s+")
 
 
 def text_html(text: str) -> str:
@@ -62,11 +64,14 @@ def answer_message(answer: Answer, turn: str) -> str:
     """
     labels = LABELS.get(answer.language, LABELS["en"])
     cited = {c.n for c in answer.citations}
+    # Containers get an explicit direction: dir="auto" skips children that have their own
+    # dir, so a container of dir="auto" leaves would fall back to left-to-right.
+    side = "rtl" if answer.language == "ar" else "ltr"
     parts = [
-        '<div class="rag-msg rag-answer" dir="auto">',
-        f'<div class="rag-text" dir="auto">{_linked_markers(answer.text, cited, turn)}</div>',
+        f'<div class="rag-msg rag-answer" dir="{side}">',
+        f'<div class="rag-text" dir="auto">{_answer_text(answer.text, cited, turn)}</div>',
     ]
-    parts.extend(notice_html(n, labels["note"]) for n in answer.notices)
+    parts.extend(notice_html(n) for n in answer.notices)
     if answer.citations:
         parts.append(
             f'<div class="rag-sources"><div class="rag-sources-h">{labels["sources"]}</div>'
@@ -84,11 +89,12 @@ def answer_message(answer: Answer, turn: str) -> str:
     return "".join(parts)
 
 
-def notice_html(notice: str, label: str = "Note") -> str:
+def notice_html(notice: str) -> str:
     """A notice ("kind: message") as one plain line; the kind stays for those who grep."""
     kind, _, message = notice.partition(": ")
     if not message:
         kind, message = "", notice
+    label = LABELS["ar" if _direction(message) == "rtl" else "en"]["note"]
     tag = f' <span class="rag-kind">({escape(kind)})</span>' if kind else ""
     return (
         f'<div class="rag-notice" dir="auto"><b>{escape(label)}:</b> {escape(message)}{tag}</div>'
@@ -178,15 +184,48 @@ def stats_html(stats: Mapping[str, Any], llm: str) -> str:
 
 
 # --- internals -------------------------------------------------------------------------
+def _answer_text(text: str, cited: set[int], turn: str) -> str:
+    """Answer text with linked markers; quotes in the other script get their own line.
+
+    An answer quoting an Arabic and an English sentence is unreadable as one bidi paragraph
+    (the English wraps right-to-left): where the direction changes after a [n] marker, a
+    new paragraph starts, each with its own direction.
+    """
+    groups: list[list[str]] = []
+    last = None
+    for segment in _AFTER_MARKER.split(text):
+        direction = _direction(segment) or last
+        if groups and direction == last:
+            groups[-1].append(segment)
+        else:
+            groups.append([segment])
+        last = direction
+    if len(groups) == 1:
+        return _linked_markers(text, cited, turn)
+    return "".join(
+        f'<div class="rag-para" dir="auto">{_linked_markers(" ".join(g), cited, turn)}</div>'
+        for g in groups
+    )
+
+
+def _direction(text: str) -> str | None:
+    """Direction of the first strong character: "rtl", "ltr" or None (digits, marks)."""
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return None
+
+
 def _linked_markers(text: str, cited: set[int], turn: str) -> str:
     def link(match: re.Match[str]) -> str:
         numbers = [int(x) for x in re.split(r"\s*[,،]\s*", match.group(1))]
         if not any(n in cited for n in numbers):
             return match.group(0)
         return "".join(
-            f'<a class="rag-cite" href="#rag-{turn}-{n}">[{n}]</a>'
-            if n in cited
-            else f"[{n}]"
+            f'<a class="rag-cite" href="#rag-{turn}-{n}">[{n}]</a>' if n in cited else f"[{n}]"
             for n in numbers
         )
 
@@ -194,9 +233,10 @@ def _linked_markers(text: str, cited: set[int], turn: str) -> str:
 
 
 def _card(*, n: int, turn: str, title: str, meta: str, body: str, cls: str) -> str:
+    side = _direction(title) or _direction(body) or "ltr"
     return (
-        f'<div class="{cls}" id="rag-{turn}-{n}" dir="auto">'
-        f'<div class="rag-src-h" dir="auto"><span class="rag-n">[{n}]</span> '
+        f'<div class="{cls}" id="rag-{turn}-{n}" dir="{side}">'
+        f'<div class="rag-src-h"><span class="rag-n">[{n}]</span> '
         f'<span class="rag-title">{escape(title)}</span></div>'
         f"{meta}"
         f'<div class="rag-passage" dir="auto">{body}</div></div>'
@@ -212,7 +252,8 @@ def _meta(source: str, date: str, url: str, doc_id: str, labels: Mapping[str, st
         )
     elif doc_id:
         bits.append(f'<code dir="ltr">{escape(doc_id)}</code>')
-    return f'<div class="rag-meta" dir="auto">{" · ".join(bits)}</div>' if bits else ""
+    # No dir of its own: the line follows its card (an Arabic card's meta sits on the right).
+    return f'<div class="rag-meta">{" · ".join(bits)}</div>' if bits else ""
 
 
 def _short_url(url: str) -> str:
