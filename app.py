@@ -95,6 +95,19 @@ def safe_filename(name: str) -> str:
     return (stem[:100] + dot + ext[:10]) if dot and stem else base[:110]
 
 
+def _copy_uploads(paths: list[str], uploads: Path) -> Path:
+    """Copy uploaded files under sanitised names into a fresh `<uploads>/web-*/upload/`."""
+    uploads.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="web-", dir=uploads)) / "upload"
+    root.mkdir()
+    for path in paths:
+        name = safe_filename(Path(path).name)
+        while (root / name).exists():
+            name = f"_{name}"
+        shutil.copyfile(path, root / name)
+    return root
+
+
 class _Counts:
     """The ingest's progress, written by its threads and read by the event's thread."""
 
@@ -104,6 +117,24 @@ class _Counts:
         self.files, self.documents, self.chunks = files, documents, chunks
 
 
+def _run_with_progress(ingestor: Any, root: Path, total: int, progress: Any) -> Any:
+    """Run the ingest in a worker and report its counts to the Gradio progress bar.
+
+    The pipeline ticks from its own threads, where Gradio's progress (bound to the event's
+    context) cannot be called: this thread polls the counts instead.
+    """
+    counts = _Counts()
+    progress((0, total), desc="reading", unit="files")
+    with ThreadPoolExecutor(1) as pool:
+        job = pool.submit(ingestor.run, [root], counts)
+        while True:
+            try:
+                return job.result(timeout=0.3)
+            except TimeoutError:
+                desc = f"{counts.documents} documents · {counts.chunks} chunks"
+                progress((min(counts.files, total), total), desc=desc, unit="files")
+
+
 def build_app(assistant: Assistant) -> gr.Blocks:
     """The Blocks app around one `Assistant` (shared by every session)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -111,6 +142,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
 
     from ingest.cli import index_listeners
     from ingest.pipeline import Ingestor
+    from rag.assistant import MAX_QUESTION_CHARS
     from rag.errors import RagError
     from rag.stats import corpus_stats
     from webui import render
@@ -180,34 +212,16 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     f"{safe_filename(path)} is {os.path.getsize(path) / 2**20:.1f} MB; the limit "
                     f"is {settings.max_upload_mb:g} MB (RAG_MAX_UPLOAD_MB)."
                 )
-        uploads = settings.data_dir / "uploads"
-        uploads.mkdir(parents=True, exist_ok=True)
         # A fresh dir per upload; documents are named "upload/<file name>" in the store.
-        root = Path(tempfile.mkdtemp(prefix="web-", dir=uploads)) / "upload"
-        root.mkdir()
+        root = _copy_uploads(paths, settings.data_dir / "uploads")
         try:
-            for path in paths:
-                name = safe_filename(Path(path).name)
-                while (root / name).exists():
-                    name = f"_{name}"
-                shutil.copyfile(path, root / name)
             ingestor = Ingestor(
                 settings,
                 assistant.embedder,
                 assistant.store,
                 index_listeners(settings, assistant.store, False),
             )
-            counts, total = _Counts(), len(paths)
-            progress((0, total), desc="reading", unit="files")
-            with ThreadPoolExecutor(1) as pool:
-                job = pool.submit(ingestor.run, [root], counts)
-                while True:
-                    try:
-                        report = job.result(timeout=0.3)
-                        break
-                    except TimeoutError:
-                        desc = f"{counts.documents} documents · {counts.chunks} chunks"
-                        progress((min(counts.files, total), total), desc=desc, unit="files")
+            report = _run_with_progress(ingestor, root, len(paths), progress)
         except RagError as exc:
             raise gr.Error(str(exc)) from None
         finally:
@@ -251,7 +265,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                         placeholder="Your question… · سؤالك…",
                         scale=8,
                         autofocus=True,
-                        max_length=2000,
+                        max_length=MAX_QUESTION_CHARS,
                     )
                     send = gr.Button(
                         "Ask · اسأل", variant="primary", scale=1, min_width=120, elem_id="rag-send"
@@ -289,14 +303,10 @@ def build_app(assistant: Assistant) -> gr.Blocks:
 
         inputs = [question, chatbot, history, retriever, k, mode]
         outputs = [question, chatbot, history]
-        gr.on(
-            [question.submit, send.click],
-            respond,
-            inputs,
-            outputs,
-            api_visibility="private",
-        )
-        examples.load_input_event.then(respond, inputs, outputs, api_visibility="private")
+        # The page and the API share one limit: settings.concurrency answers at a time.
+        answering = {"concurrency_id": "answer", "api_visibility": "private"}
+        gr.on([question.submit, send.click], respond, inputs, outputs, **answering)
+        examples.load_input_event.then(respond, inputs, outputs, **answering)
         clear.click(lambda: ([], []), None, [chatbot, history], api_visibility="private")
         chatbot.clear(lambda: [], None, history, api_visibility="private")
         files.upload(
@@ -308,7 +318,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             api_visibility="private",
         )
         articles_tab.select(show_stats, None, stats, api_visibility="private")
-        gr.api(chat, api_name="chat")
+        gr.api(chat, api_name="chat", concurrency_id="answer")
     return demo.queue(
         default_concurrency_limit=settings.concurrency,
         max_size=settings.concurrency * QUEUE_PER_WORKER,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,9 @@ def run_ingest(settings: Settings, paths: list[Path], rebuild: bool, quiet: bool
     )
     with Progress(*columns, console=Console(stderr=True), disable=quiet) as progress:
         report = ingestor.run(paths, _RichProgress(progress, _count_files(paths)))
-    store.record_ingest({k: v for k, v in report.to_json().items() if not isinstance(v, list)})
+    summary = {k: v for k, v in report.to_json().items() if not isinstance(v, list)}
+    summary["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    store.record_ingest(summary)
     return report
 
 

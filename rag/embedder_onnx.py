@@ -128,23 +128,26 @@ def _fingerprint(path: Path, sha: bool = True) -> dict[str, Any]:
 
 def _is_fresh(out_dir: Path, model_dir: Path) -> bool:
     """True when ``out_dir`` holds a complete int8 copy built from today's ``model_dir``."""
-    marker = _read_json(out_dir / MARKER_NAME)
+    try:
+        marker = json.loads((out_dir / MARKER_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # absent or half-written by a crashed tool: rebuild
+        return False
     if not isinstance(marker, dict) or marker.get("format_version") != FORMAT_VERSION:
         return False
     if not (out_dir / ONNX_NAME).is_file():
         return False
-    recorded = marker.get("source_files", {})
+    recorded = marker.get("source_files")
     files = _source_files(model_dir)
-    if sorted(recorded) != sorted(p.name for p in files):
+    if not isinstance(recorded, dict) or sorted(recorded) != sorted(p.name for p in files):
         return False
     for path in files:
-        want = recorded[path.name]
+        want = recorded[path.name] if isinstance(recorded[path.name], dict) else {}
         quick = _fingerprint(path, sha=False)
         # Size and mtime are enough when they match; a rebuilt but identical model (new
         # mtime) costs one hash instead of a needless re-export.
-        if quick["size"] != want["size"]:
+        if quick["size"] != want.get("size"):
             return False
-        if quick["mtime_ns"] != want["mtime_ns"] and _sha256(path) != want["sha256"]:
+        if quick["mtime_ns"] != want.get("mtime_ns") and _sha256(path) != want.get("sha256"):
             return False
     return True
 
