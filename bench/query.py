@@ -39,7 +39,7 @@ FIXED = [
 
 def build_store(settings: Settings, target: int) -> int:
     """Ingest BBC, then SaudiNewsNet day by day, until the store holds `target` chunks."""
-    sources = [BBC] + sorted(SAUDI.glob("*.zip"))
+    sources = [BBC, *sorted(SAUDI.glob("*.zip"))]
     assistant_store = Assistant.from_settings(settings).store
     for source in sources:
         count = assistant_store.count()
