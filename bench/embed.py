@@ -117,7 +117,8 @@ def main() -> None:
                 value, vecs = rate(fn, count)
                 rates.setdefault((name, batch), []).append(value)
                 vectors[(name, batch)] = vecs
-        print(f"round {r + 1}/{args.rounds} done", file=sys.stderr, flush=True)
+        done = ", ".join(f"{n} b{b} {v[-1]:.1f}/s" for (n, b), v in rates.items())
+        print(f"round {r + 1}/{args.rounds}: {done}", file=sys.stderr, flush=True)
 
     marker = json.loads((onnx_path.parent / MARKER_NAME).read_text(encoding="utf-8"))
     print(

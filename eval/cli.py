@@ -81,7 +81,13 @@ def run(
     base = load_results(baseline) if baseline is not None else None
     loaded = load_suite(suite)
     console = Console(stderr=True)
-    options = RunOptions(retriever=retriever, mode=mode, k=k, limit=limit, judge=judge)
+    options = RunOptions(
+        retriever=retriever,  # type: ignore[arg-type]  # checked above
+        mode=mode,  # type: ignore[arg-type]
+        k=k,
+        limit=limit,
+        judge=judge,
+    )
     results = run_suite(loaded, settings_from_env(), options, console)
     print_summary(results, base, Console())
     _print_ingest(results["config"]["ingest"], console)

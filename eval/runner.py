@@ -30,9 +30,10 @@ from eval import scoring
 from eval.metrics import match_text
 from eval.suite import Suite, check_doc_ids
 from rag.answer import Answer
+from rag.assistant import AskMode
 from rag.embedder import Embedder
 from rag.errors import ConfigError, InputError
-from rag.retrieval import Passage
+from rag.retrieval import Mode, Passage
 from rag.settings import Settings
 
 STORE_VERSION = "1"  # bump when what the eval store holds changes shape
@@ -43,8 +44,8 @@ MARKER = "eval-ingest.json"
 class RunOptions:
     """How to ask: the `rag eval` options that change answers."""
 
-    retriever: str | None = None  # None: the configured RAG_RETRIEVER
-    mode: str | None = None  # None: the configured RAG_ANSWER_MODE
+    retriever: Mode | None = None  # None: the configured RAG_RETRIEVER
+    mode: AskMode | None = None  # None: the configured RAG_ANSWER_MODE
     k: int = 10
     limit: int | None = None
     judge: bool = False
@@ -178,7 +179,7 @@ def run_suite(
             try:
                 answer = assistant.ask(
                     q.question, k=options.k, retriever=options.retriever, mode=options.mode
-                )  # type: ignore[arg-type]
+                )
             except InputError as exc:  # e.g. a question too long: a fault of the suite
                 raise InputError(f"{suite.questions_path}:{q.line}", exc.reason) from None
             seconds = time.perf_counter() - t0
@@ -205,7 +206,8 @@ def _ranking(assistant: Any, answer: Answer, options: RunOptions) -> list[Passag
 
     With k >= 10 these are the answer's own passages. With a smaller k, one more retrieval
     of the same standalone query at k=10: MMR picks greedily from the same candidate pool,
-    so its first k passages are the ones the answer was given.
+    so its first k passages are the ones the answer was given (while RAG_CANDIDATES >= 40,
+    the pool both calls fetch).
     """
     if len(answer.passages) >= scoring.RETRIEVAL_K or options.k >= scoring.RETRIEVAL_K:
         return list(answer.passages)

