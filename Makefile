@@ -19,7 +19,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test install install-dev model samples lint system-deps bench clean
+.PHONY: run test install install-dev model samples lint system-deps eval bench clean
 
 run: install model samples
 	@if $(BIN)/rag --help | grep -q " serve "; then $(BIN)/rag serve; else \
@@ -71,6 +71,9 @@ system-deps:
 	@command -v chromium >/dev/null || { \
 		echo "installing Debian chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+eval: install model
+	$(BIN)/rag eval eval/suites/seed --report data/eval-report
 
 bench: install-dev model
 	$(BIN)/python bench/ingest.py

@@ -168,6 +168,8 @@ class Bm25Index:
     def _build(self) -> None:
         import bm25s
 
+        # bm25s sets its own logger to DEBUG on import; its progress lines are noise here.
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         self.ids = list(self.rows)
         corpus = [self.rows[cid][0] for cid in self.ids]
         self.meta = {

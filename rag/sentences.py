@@ -9,6 +9,7 @@ from typing import NamedTuple
 # space, or at a line break. Decimal points and initials (U.S.) are not followed by space.
 _END = re.compile(r"(?<=[.!?؟۔؛])[\"'»”)\]]*\s+|\n+")
 _CITE = re.compile(r"\s*\[(\d{1,3})\]")
+_LEAD_CITES = re.compile(r"^(?:\[\d{1,3}\]\s*)+")
 # "U.S." / "Mr." before a space is not a sentence end.
 _ABBREV = re.compile(
     r"(?:\b[A-Z]\.|\b(?:Mr|Mrs|Ms|Dr|St|Gen|Col|Lt|Sgt|Prof|Sen|Rep|Gov|vs|No)\.)$"
@@ -44,11 +45,19 @@ def _append(spans: list[Span], text: str, start: int, end: int, min_chars: int) 
 
 
 def split_cited(answer: str) -> list[tuple[str, list[int]]]:
-    """Answer sentences with the citation numbers that follow them ([1], [2][3])."""
+    """Answer sentences with the citation numbers that follow them ([1], [2][3]).
+
+    Markers right after a full stop ("Claim. [1] Next.") close the sentence before them.
+    """
     out: list[tuple[str, list[int]]] = []
     for span in split_sentences(answer):
-        numbers = [int(n) for n in _CITE.findall(span.text)]
-        bare = _CITE.sub("", span.text).strip()
+        text = span.text
+        lead = _LEAD_CITES.match(text)
+        if lead and out:
+            out[-1][1].extend(int(n) for n in _CITE.findall(lead.group()))
+            text = text[lead.end() :]
+        numbers = [int(n) for n in _CITE.findall(text)]
+        bare = _CITE.sub("", text).strip()
         if bare:
             out.append((bare, numbers))
         elif numbers and out:

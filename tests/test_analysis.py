@@ -78,3 +78,12 @@ def test_followups_are_detected_and_rewritten_without_llm():
         "(ماذا طالب أردوغان؟)"
     )
     assert rewrite_by_rule("and Russia?", []) == "and Russia?"
+
+
+def test_markers_after_the_stop_close_the_sentence_before_them():
+    parts = split_cited("Erdogan demanded a withdrawal. [1] Lavrov offered talks. [2][3] Done.")
+    assert parts == [
+        ("Erdogan demanded a withdrawal.", [1]),
+        ("Lavrov offered talks.", [2, 3]),
+        ("Done.", []),
+    ]
