@@ -11,6 +11,7 @@ Files under `<data_dir>/state/<collection>/bm25/`:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -18,7 +19,7 @@ import os
 import shutil
 import sys
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,7 +80,11 @@ class Bm25Index:
         if index._load() and not index._stale(store, verify_ids):
             return index
         log.info("BM25 index missing or stale; rebuilding from Chroma")
-        index.rebuild_from(store, progress)
+        if progress is not None:
+            index.rebuild_from(store, progress)
+            return index
+        with _terminal_bar("rebuilding BM25 index from Chroma") as bar:
+            index.rebuild_from(store, bar)
         return index
 
     def _load(self) -> bool:
@@ -259,6 +264,18 @@ class Bm25Index:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+
+@contextlib.contextmanager
+def _terminal_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr when it is a terminal; silent otherwise (logs, tests)."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    console = Console(stderr=True)
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def _row(text: str, meta: dict[str, Any]) -> tuple[list[str], str, str, str]:
