@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from rag.settings import Settings
 
 Mode = Literal["hybrid", "dense", "bm25"]
+# MMR picks k passages from the best MMR_POOL_FACTOR * k fused candidates.
+MMR_POOL_FACTOR = 4
 # Cosine above which two passages count as copies of one story.
 NEAR_COPY = 0.95
 
@@ -140,25 +142,26 @@ class Retriever:
             self._lexical(query, pool, filters, gate=mode == "hybrid") if mode != "dense" else []
         )
 
-        hits = {h.chunk_id: h for h in dense}
-        missing = [cid for cid, _ in lexical if cid not in hits]
-        for hit in self.store.get_chunks(missing):
-            hits[hit.chunk_id] = hit
-        bm25_scores = dict(lexical)
-
         fused: dict[str, float] = {}
         for rank, hit in enumerate(dense):
             fused[hit.chunk_id] = s.dense_weight / (s.rrf_k + rank + 1)
         for rank, (cid, _) in enumerate(lexical):
-            if cid in hits:
-                fused[cid] = fused.get(cid, 0.0) + s.bm25_weight / (s.rrf_k + rank + 1)
+            fused[cid] = fused.get(cid, 0.0) + s.bm25_weight / (s.rrf_k + rank + 1)
         if not fused:
             return []
+        # Only the best fused candidates go on to MMR; fetch just those BM25-only chunks.
+        shortlist = sorted(fused, key=fused.__getitem__, reverse=True)[: MMR_POOL_FACTOR * k]
+        hits = {h.chunk_id: h for h in dense}
+        for hit in self.store.get_chunks([cid for cid in shortlist if cid not in hits]):
+            hits[hit.chunk_id] = hit
+        bm25_scores = dict(lexical)
         passages = []
-        for cid, score in fused.items():
+        for cid in shortlist:
+            if cid not in hits:  # deleted by an ingest since the BM25 index was loaded
+                continue
             hit = hits[cid]
             cos = float(np.dot(hit.vector, qvec)) if hit.vector is not None else hit.score
-            passages.append(Passage.from_hit(hit, score, cos, bm25_scores.get(cid, 0.0)))
+            passages.append(Passage.from_hit(hit, fused[cid], cos, bm25_scores.get(cid, 0.0)))
         passages.sort(key=lambda p: p.score, reverse=True)
         return mmr(passages, k, s.mmr_lambda)
 
