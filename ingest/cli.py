@@ -31,6 +31,10 @@ class _RichProgress:
             "ingest", total=total_files or None, docs=0, chunks=0, rate=0.0
         )
 
+    def finish(self) -> None:
+        task = self.progress.tasks[self.task]
+        self.progress.update(self.task, completed=task.total or task.completed)
+
     def update(self, *, files: int, documents: int, chunks: int) -> None:
         task = self.progress.tasks[self.task]
         elapsed = task.elapsed or 0.0
@@ -72,7 +76,9 @@ def run_ingest(settings: Settings, paths: list[Path], rebuild: bool, quiet: bool
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=Console(stderr=True), disable=quiet) as progress:
-        report = ingestor.run(paths, _RichProgress(progress, _count_files(paths)))
+        bar = _RichProgress(progress, _count_files(paths))
+        report = ingestor.run(paths, bar)
+        bar.finish()
     summary = {k: v for k, v in report.to_json().items() if not isinstance(v, list)}
     summary["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     store.record_ingest(summary)
