@@ -150,9 +150,10 @@ def test_followup_rewrite_prompt_runs_through_the_server(sample_copy, llm_url, e
         {"role": "assistant", "content": "The withdrawal of Armenian forces [1]."},
     ]
     answer = assistant.ask("and what did Lavrov offer?", history=history)
-    # The LLM rewrote the question (whatever it wrote) and retrieval ran on that.
-    assert answer.query and answer.query != ""
-    assert answer.mode in ("llm", "extractive")
+    # The LLM rewrote the question (whatever the base model wrote: not the rule's form) and
+    # retrieval ran on that; its quality is not asserted, so "not found" is a valid outcome.
+    assert answer.query and answer.query != "and what did Lavrov offer? (what did Erdogan demand?)"
+    assert answer.mode in ("llm", "extractive", "not_found")
 
 
 def passage(n: int, text: str, doc: str = "d") -> Passage:
