@@ -53,4 +53,6 @@ def to_document(record: RawRecord, root: Path) -> Document | None:
 def text_hash(doc: Document) -> str:
     """Hash of the body with spacing normalised: the same article under two ids shares it."""
     body = doc.text[len(doc.title) :] if doc.text.startswith(doc.title) else doc.text
+    if not body.strip():  # a one-line article is all title: hash it, or all such would match
+        body = doc.text
     return hashlib.sha1(_SPACE.sub(" ", body).strip().encode()).hexdigest()

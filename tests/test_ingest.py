@@ -161,6 +161,20 @@ def test_same_text_under_two_ids_is_stored_once(settings, embedder, write_files)
     assert docs == {"one"}
 
 
+def test_distinct_one_line_articles_are_not_duplicates(settings, embedder, write_files):
+    # A one-line article without a title is all title; its body must still be compared.
+    root = write_files(
+        {
+            "a.txt": "Rail link between Riyadh and Qassim opens.",
+            "b.txt": "ميناء الدمام يستقبل أكبر سفينة حاويات",
+            "c.txt": "Rail link between Riyadh and Qassim opens.",
+        }
+    )
+    report = ingest(settings, embedder, root)
+    assert report.ingested == 2
+    assert [d["duplicate_of"] for d in report.duplicates] == [f"{root.name}/a.txt"]
+
+
 def test_bad_input_is_reported_and_the_rest_ingested(settings, embedder, write_files):
     root = write_files(
         {
