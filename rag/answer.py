@@ -29,6 +29,7 @@ class Citation:
     supporting: str  # the supporting sentence, verbatim from `text`
     span: tuple[int, int]  # char span of `supporting` in `text`
     score: float
+    chunk_id: str = ""  # the stored chunk the passage is
 
     @classmethod
     def of(cls, n: int, passage: Passage, supporting: str, span: tuple[int, int], score: float):
@@ -43,12 +44,14 @@ class Citation:
             supporting=supporting,
             span=span,
             score=round(float(score), 4),
+            chunk_id=passage.chunk_id,
         )
 
     def to_json(self) -> dict[str, Any]:
         return {
             "n": self.n,
             "doc_id": self.doc_id,
+            "chunk_id": self.chunk_id,
             "title": self.title,
             "source": self.source,
             "url": self.url,

@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(
         100.0, gt=0, description="Files larger than this (in MB) are refused by ingest."
     )
+    min_free_mb: float = Field(
+        100.0,
+        ge=0,
+        description="Ingest stops before writing when the data dir has less free disk than this "
+        "(MB), so the store stays queryable; 0 turns the check off.",
+    )
     max_zip_ratio: float = Field(
         200.0,
         gt=1,

@@ -7,11 +7,14 @@ Both live in Chroma so a Chroma server is the whole state, whoever ingests into 
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
-from collections.abc import Iterator, Sequence
+import os
+import shutil
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
@@ -27,6 +30,36 @@ log = logging.getLogger(__name__)
 # Chroma refuses batches above ~5461 records.
 MAX_BATCH = 4000
 SCHEMA_VERSION = 1
+# What one stored chunk costs on disk (vector, text, metadata, index, write-ahead log),
+# measured at ~11 KB with the default chunking; doubled for headroom.
+BYTES_PER_CHUNK = 24_000
+_MB = 1024 * 1024
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _store_op(what: str) -> Callable[[F], F]:
+    """Chroma's own errors (disk full, locked, corrupt) become a StoreError naming the setting."""
+
+    def wrap(fn: F) -> F:
+        @functools.wraps(fn)
+        def inner(self: ChunkStore, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(self, *args, **kwargs)
+            except StoreError:
+                raise
+            except Exception as exc:
+                raise StoreError(
+                    f"{what} at {self.location} failed ({exc.__class__.__name__}: "
+                    f"{_first_line(exc)}). {self.where_hint()}"
+                ) from None
+
+        return inner  # type: ignore[return-value]
+
+    return wrap
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [""])[0][:300]
 
 
 @dataclass(frozen=True)
@@ -93,6 +126,12 @@ def open_client(settings: Settings) -> Any:
             ) from None
         return client
     path = settings.chroma_path
+    if path.exists() and not os.access(path, os.W_OK):
+        raise StoreError(
+            f"RAG_DATA_DIR={settings.data_dir}: the store at {path} is read-only, and Chroma "
+            "needs write access even to answer questions. Make it writable, or copy it to a "
+            "writable place and point RAG_DATA_DIR there."
+        )
     try:
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
@@ -115,6 +154,33 @@ class ChunkStore:
         self.chunks = self._collection(self.name, {"hnsw:space": "cosine"})
         self.registry = self._collection(f"{self.name}__docs", {"hnsw:space": "l2"})
         self._check_profile()
+
+    def where_hint(self) -> str:
+        """What to check when the store fails: the server, or the data dir's disk."""
+        if self.settings.chroma_url:
+            return f"Check the Chroma server at RAG_CHROMA_URL={self.settings.chroma_url}."
+        return (
+            f"Check free space and write permission on RAG_DATA_DIR={self.settings.data_dir}; "
+            "once fixed, the store works again and a re-run ingest resumes."
+        )
+
+    def ensure_space(self, chunks: int) -> None:
+        """Refuse to write when the disk would be left under RAG_MIN_FREE_MB.
+
+        Chroma cannot compact its write-ahead log on a full disk, and then every query
+        fails too; stopping first keeps the store readable.
+        """
+        if self.settings.chroma_url or self.settings.min_free_mb <= 0:
+            return
+        free = shutil.disk_usage(self.settings.chroma_path).free
+        need = self.settings.min_free_mb * _MB + chunks * BYTES_PER_CHUNK
+        if free < need:
+            raise StoreError(
+                f"RAG_DATA_DIR={self.settings.data_dir}: only {free / _MB:.1f} MB free on its "
+                f"disk, under RAG_MIN_FREE_MB ({self.settings.min_free_mb:g}) plus room for "
+                f"{chunks} chunks; ingest stopped before writing, the store is intact. Free "
+                "some space (or move RAG_DATA_DIR) and run the same ingest again: it resumes."
+            )
 
     # --- opening ---------------------------------------------------------------------
     def _collection(self, name: str, extra: dict[str, Any]) -> Any:
@@ -172,6 +238,7 @@ class ChunkStore:
         self.registry = self._collection(f"{self.name}__docs", {"hnsw:space": "l2"})
 
     # --- registry --------------------------------------------------------------------
+    @_store_op("reading the document registry")
     def get_docs(self, doc_ids: Sequence[str]) -> dict[str, DocRecord]:
         """Registry entries of the given documents (absent ids are left out)."""
         found: dict[str, DocRecord] = {}
@@ -186,6 +253,7 @@ class ChunkStore:
                 )
         return found
 
+    @_store_op("reading the document registry")
     def owners_of_texts(self, text_hashes: Sequence[str]) -> dict[str, str]:
         """For each known text hash, the doc id that stored that text first."""
         owners: dict[str, str] = {}
@@ -212,6 +280,7 @@ class ChunkStore:
         """
         ids = [c.chunk_id for c in chunks]
         doc_id = doc.doc_id
+        self.ensure_space(len(chunks))
         try:
             for lo in range(0, len(chunks), MAX_BATCH):
                 part = chunks[lo : lo + MAX_BATCH]
@@ -253,6 +322,7 @@ class ChunkStore:
                 "it resumes."
             ) from None
 
+    @_store_op("recording the ingest summary")
     def record_ingest(self, summary: dict[str, Any]) -> None:
         """Keep the last ingest's summary with the store, for `rag stats` and the app."""
         self.registry.upsert(
@@ -261,6 +331,7 @@ class ChunkStore:
             metadatas=[{"doc_id": "", "summary": json.dumps(summary, ensure_ascii=False)}],
         )
 
+    @_store_op("reading the store")
     def last_ingest(self) -> dict[str, Any] | None:
         res = self.registry.get(ids=["meta:last_ingest"], include=["metadatas"])
         if not res["ids"]:
@@ -268,9 +339,11 @@ class ChunkStore:
         return dict(json.loads(res["metadatas"][0]["summary"]))
 
     # --- reading ---------------------------------------------------------------------
+    @_store_op("counting chunks")
     def count(self) -> int:
         return int(self.chunks.count())
 
+    @_store_op("counting documents")
     def document_count(self) -> int:
         return sum(1 for _ in self.iter_registry())
 
@@ -278,13 +351,17 @@ class ChunkStore:
         """Metadata of every document record in the registry."""
         offset = 0
         while True:
-            res = self.registry.get(include=["metadatas"], limit=page, offset=offset)
+            res = self._page(self.registry, ["metadatas"], page, offset)
             if not res["ids"]:
                 return
             for rid, meta in zip(res["ids"], res["metadatas"] or [], strict=True):
                 if rid.startswith("doc:"):
                     yield meta
             offset += len(res["ids"])
+
+    @_store_op("reading the store")
+    def _page(self, collection: Any, include: list[str], page: int, offset: int) -> Any:
+        return collection.get(include=include, limit=page, offset=offset)
 
     def iter_chunks(
         self, page: int = MAX_BATCH, include_text: bool = True
@@ -293,13 +370,14 @@ class ChunkStore:
         include = ["metadatas", "documents"] if include_text else ["metadatas"]
         offset = 0
         while True:
-            res = self.chunks.get(include=include, limit=page, offset=offset)
+            res = self._page(self.chunks, include, page, offset)
             if not res["ids"]:
                 return
             docs = res.get("documents") or [""] * len(res["ids"])
             yield from zip(res["ids"], docs, res["metadatas"] or [], strict=True)
             offset += len(res["ids"])
 
+    @_store_op("reading chunks")
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Hit]:
         """The given chunks with their vectors (score 0), in the given order."""
         if not chunk_ids:
@@ -313,6 +391,7 @@ class ChunkStore:
         }
         return [by_id[i] for i in chunk_ids if i in by_id]
 
+    @_store_op("searching the store")
     def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]:
         """Nearest chunks to a query vector, best first, with their vectors."""
         n = self.count()

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -105,3 +110,71 @@ def write_files(tmp_path: Path) -> Iterator[Callable[[dict[str, str | bytes]], P
         return root
 
     yield write
+
+
+def store_snapshot(data: Path, embedder: Embedder, **overrides: object) -> dict[str, object]:
+    """What a store holds, read back through the library: for comparing stores."""
+    from rag.bm25_index import Bm25Index
+    from rag.store import ChunkStore, StoreProfile
+
+    s = make_settings(data, **overrides)
+    profile = StoreProfile(s.embed_model, embedder.dimension, s.chunk_tokens, s.chunk_overlap)
+    store = ChunkStore(s, profile)
+    chunks = list(store.iter_chunks(include_text=False))
+    registry = list(store.iter_registry())
+    index = Bm25Index.open(s, store, verify_ids=True)
+    return {
+        "docs": sorted(m["doc_id"] for m in registry),
+        "chunk_ids": sorted(cid for cid, _, _ in chunks),
+        "count": store.count(),
+        "chunk_docs": {meta["doc_id"] for _, _, meta in chunks},
+        "listed": {cid for meta in registry for cid in json.loads(meta["chunk_ids"])},
+        "bm25": sorted(index.ids),
+    }
+
+
+def assert_consistent(snap: dict[str, object]) -> None:
+    """No orphans, no dangling registry entries, no duplicates, BM25 in step with Chroma."""
+    chunk_ids = snap["chunk_ids"]
+    assert isinstance(chunk_ids, list)
+    assert snap["count"] == len(chunk_ids) == len(set(chunk_ids))
+    assert snap["chunk_docs"] <= set(snap["docs"])  # type: ignore[arg-type,operator]
+    assert set(chunk_ids) == snap["listed"]
+    assert snap["bm25"] == chunk_ids
+
+
+@pytest.fixture()
+def chroma_server(tmp_path: Path) -> Iterator[str]:
+    """A real `chroma run` server on a free loopback port; yields its URL."""
+    port = free_port()
+    exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    proc = subprocess.Popen(
+        [
+            exe,
+            "run",
+            "--path",
+            str(tmp_path / "server"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                pytest.fail("chroma server exited at start")
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("chroma server did not start in 60 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)

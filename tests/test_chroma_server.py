@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
-from conftest import SAMPLES, free_port, make_settings
+from conftest import SAMPLES, make_settings
 
 from ingest.cli import index_listeners
 from ingest.pipeline import Ingestor
@@ -18,42 +11,6 @@ from rag.assistant import Assistant
 from rag.store import ChunkStore, StoreProfile
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture()
-def chroma_server(tmp_path: Path):
-    port = free_port()
-    exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    proc = subprocess.Popen(
-        [
-            exe,
-            "run",
-            "--path",
-            str(tmp_path / "server"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail("chroma server exited at start")
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("chroma server did not start in 60 s")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
 
 
 def test_ingest_and_ask_through_a_chroma_server(tmp_path, chroma_server, embedder):

@@ -15,10 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SHARED_DATA, make_settings
-
-from rag.bm25_index import Bm25Index
-from rag.store import ChunkStore, StoreProfile
+from conftest import REPO, SHARED_DATA, assert_consistent, store_snapshot
 
 pytestmark = [
     pytest.mark.slow,
@@ -62,24 +59,6 @@ def ingest_cmd(corpus: Path) -> list[str]:
 def env_for(data: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
     return {**env, **ENV, "RAG_DATA_DIR": str(data)}
-
-
-def snapshot(data: Path, embedder) -> dict:
-    s = make_settings(data, chunk_tokens=500, chunk_overlap=50)
-    profile = StoreProfile(s.embed_model, embedder.dimension, 500, 50)
-    store = ChunkStore(s, profile)
-    chunks = list(store.iter_chunks(include_text=False))
-    registry = list(store.iter_registry())
-    listed = {cid for meta in registry for cid in json.loads(meta["chunk_ids"])}
-    index = Bm25Index.open(s, store, verify_ids=True)
-    return {
-        "docs": sorted(m["doc_id"] for m in registry),
-        "chunk_ids": sorted(cid for cid, _, _ in chunks),
-        "count": store.count(),
-        "chunk_docs": {meta["doc_id"] for _, _, meta in chunks},
-        "listed": listed,
-        "bm25": sorted(index.ids),
-    }
 
 
 @pytest.mark.timeout(2400)
@@ -127,11 +106,10 @@ def test_killed_ingest_restarts_to_the_same_store(tmp_path, embedder):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["ingested"] >= 500
 
-    a, b = snapshot(crashed, embedder), snapshot(clean, embedder)
+    chunking = {"chunk_tokens": 500, "chunk_overlap": 50}
+    a = store_snapshot(crashed, embedder, **chunking)
+    b = store_snapshot(clean, embedder, **chunking)
     assert a["docs"] == b["docs"]
     assert a["chunk_ids"] == b["chunk_ids"]
     assert a["count"] == b["count"] == len(set(a["chunk_ids"]))
-    # No orphans: every stored chunk belongs to a registered document that lists it.
-    assert a["chunk_docs"] <= set(a["docs"])
-    assert set(a["chunk_ids"]) == a["listed"]
-    assert a["bm25"] == a["chunk_ids"]
+    assert_consistent(a)
