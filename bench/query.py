@@ -1,15 +1,19 @@
-"""Query latency on a large real store: embed, bare Chroma, hybrid retrieval, extractive answer.
+"""Query latency by store size: embed, bare Chroma, hybrid retrieval, extractive answer.
 
-    .venv/bin/python bench/query.py [--chunks 20000] [--queries 40] [--store DIR]
+    .venv/bin/python bench/query.py [--sizes 10000,100000] [--queries 40] [--store DIR]
 
-The store (SaudiNewsNet + BBC from the shared data) is built once by `rag ingest` into the
-cache dir and reused; building it is resumable. Every query runs each step in turn, so the
-medians and the ratio retrieval / (embed + bare query) come from one run (goal <= 1.3).
+The largest store (BBC, then SaudiNewsNet day by day, from the shared data) is built once
+by `rag ingest` into the cache dir and reused; building it is resumable (a killed build
+continues where it stopped). Each smaller store is the first articles of the largest one,
+copied with their vectors (no re-embedding) and cached beside it. Every query runs each
+step in turn on every store, so medians, the ratio retrieval / (embed + bare query)
+(goal <= 1.3) and the growth from the smallest to the largest store come from one run.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import time
@@ -23,6 +27,7 @@ sys.path = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 from ingest.cli import run_ingest  # noqa: E402
 from rag.assistant import Assistant  # noqa: E402
 from rag.settings import Settings  # noqa: E402
+from rag.store import ChunkStore  # noqa: E402
 
 sys.path.insert(0, str(_HERE))
 from common import BBC, SAUDI, median, p95, print_table, require_data  # noqa: E402
@@ -50,6 +55,43 @@ def build_store(settings: Settings, target: int) -> int:
     return assistant_store.count()
 
 
+def derive_store(big: ChunkStore, settings: Settings, target: int) -> int:
+    """The first documents of `big` holding >= `target` chunks, copied with their vectors."""
+    small = Assistant.from_settings(settings).store
+    if small.count() >= target:
+        return small.count()
+    small.reset()
+    doc_ids: list[str] = []
+    total = 0
+    for meta in big.iter_registry():
+        doc_ids.append(str(meta["doc_id"]))
+        total += len(json.loads(meta["chunk_ids"]))
+        if total >= target:
+            break
+    print(f"deriving a {total}-chunk store from the {big.count()}-chunk one ...", flush=True)
+    for lo in range(0, len(doc_ids), 500):
+        ids = [f"doc:{d}" for d in doc_ids[lo : lo + 500]]
+        reg = big.registry.get(ids=ids, include=["metadatas"])
+        texts = sorted({f"txt:{m['text_hash']}" for m in reg["metadatas"]})
+        res = big.registry.get(ids=ids + texts, include=["metadatas", "embeddings"])
+        small.registry.upsert(
+            ids=res["ids"], metadatas=res["metadatas"], embeddings=res["embeddings"]
+        )
+        chunk_ids = [c for m in reg["metadatas"] for c in json.loads(m["chunk_ids"])]
+        for clo in range(0, len(chunk_ids), 4000):
+            res = big.chunks.get(
+                ids=chunk_ids[clo : clo + 4000],
+                include=["metadatas", "embeddings", "documents"],
+            )
+            small.chunks.upsert(
+                ids=res["ids"],
+                metadatas=res["metadatas"],
+                embeddings=res["embeddings"],
+                documents=res["documents"],
+            )
+    return small.count()
+
+
 def questions(assistant: Assistant, n: int) -> list[str]:
     """Fixed questions plus titles of stored articles in both languages."""
     titles = {"ar": [], "en": []}  # type: dict[str, list[str]]
@@ -61,23 +103,11 @@ def questions(assistant: Assistant, n: int) -> list[str]:
     return (FIXED + mixed)[:n]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--chunks", type=int, default=20000, help="store size to build/reuse")
-    parser.add_argument("--queries", type=int, default=40)
-    parser.add_argument("--store", type=Path, default=None, help="data dir of the bench store")
-    args = parser.parse_args()
-    logging.disable(logging.WARNING)
-    require_data()
-    base = Settings(_env_file=None)  # type: ignore[call-arg]
-    data_dir = args.store or base.cache_dir / "bench" / "query-store"
-    settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
-    size = build_store(settings, args.chunks)
+def measure(settings: Settings, qs: list[str]) -> dict[str, list[float]]:
+    """Per query: embedding alone, bare Chroma query, hybrid retrieval, extractive answer."""
     assistant = Assistant.from_settings(settings)
     embedder, store, retriever = assistant.embedder, assistant.store, assistant.retriever
-    qs = questions(assistant, args.queries)
-    assistant.ask(qs[0])  # warm caches
-
+    assistant.ask(qs[0])  # warm caches (and build the BM25 index if missing)
     steps: dict[str, list[float]] = {k: [] for k in ("embed", "bare", "hybrid", "answer")}
     for q in qs:
         t0 = time.perf_counter()
@@ -93,29 +123,67 @@ def main() -> None:
         steps["bare"].append(t2 - t1)
         steps["hybrid"].append(t3 - t2)
         steps["answer"].append(t4 - t3)
-
-    rows = [
-        [name, f"{median(v) * 1000:.1f}", f"{p95(v) * 1000:.1f}"]
-        for name, v in (
-            ("query embedding alone", steps["embed"]),
-            ("bare Chroma query (k=5)", steps["bare"]),
-            ("full hybrid retrieval (embed + dense + BM25 + fusion + MMR)", steps["hybrid"]),
-            ("extractive answer (retrieval + sentence scoring)", steps["answer"]),
-        )
-    ]
-    per_query = [
+    steps["ratio"] = [
         h / (e + b) for e, b, h in zip(steps["embed"], steps["bare"], steps["hybrid"], strict=True)
     ]
+    return steps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000", help="store sizes in chunks")
+    parser.add_argument("--queries", type=int, default=40)
+    parser.add_argument("--store", type=Path, default=None, help="data dir of the largest store")
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    require_data()
+    sizes = sorted(int(x) for x in args.sizes.split(","))
+    base = Settings(_env_file=None)  # type: ignore[call-arg]
+    data_dir = args.store or base.cache_dir / "bench" / "query-store"
+    big_settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
+    actual = {sizes[-1]: build_store(big_settings, sizes[-1])}
+    stores = {sizes[-1]: big_settings}
+    big = Assistant.from_settings(big_settings).store
+    for size in sizes[:-1]:
+        small_dir = data_dir.with_name(f"{data_dir.name}-{size}")
+        stores[size] = Settings(data_dir=small_dir, _env_file=None)  # type: ignore[call-arg]
+        actual[size] = derive_store(big, stores[size], size)
+    qs = questions(Assistant.from_settings(big_settings), args.queries)
+    results = {size: measure(stores[size], qs) for size in sizes}
+
+    labels = (
+        ("embed", "query embedding alone"),
+        ("bare", "bare Chroma query (k=5)"),
+        ("hybrid", "full hybrid retrieval (embed + dense + BM25 + fusion + MMR)"),
+        ("answer", "extractive answer (retrieval + sentence scoring)"),
+    )
+    header = ["step"]
+    for size in sizes:
+        header += [f"{actual[size]} median ms", f"{actual[size]} p95 ms"]
+    if len(sizes) > 1:
+        header.append(f"growth {actual[sizes[0]]} -> {actual[sizes[-1]]}")
+    rows = []
+    for key, label in labels:
+        row = [label]
+        for size in sizes:
+            row += [
+                f"{median(results[size][key]) * 1000:.1f}",
+                f"{p95(results[size][key]) * 1000:.1f}",
+            ]
+        if len(sizes) > 1:
+            row.append(f"{median(results[sizes[-1]][key]) / median(results[sizes[0]][key]):.2f}x")
+        rows.append(row)
     print_table(
-        f"query: {size} chunks, {len(qs)} queries (Arabic + English), "
-        f"threads={settings.effective_threads}",
-        ["step", "median ms", "p95 ms"],
+        f"query: {len(qs)} queries (Arabic + English), threads={big_settings.effective_threads}, "
+        f"backend={big_settings.embed_backend}",
+        header,
         rows,
     )
-    print(
-        f"\nratio hybrid retrieval / (embed + bare query): median {median(per_query):.2f} "
-        f"(goal <= 1.3)"
-    )
+    for size in sizes:
+        print(
+            f"{actual[size]} chunks: ratio hybrid retrieval / (embed + bare query) median "
+            f"{median(results[size]['ratio']):.2f} (goal <= 1.3)"
+        )
 
 
 if __name__ == "__main__":

@@ -104,9 +104,14 @@ def ingest(
     ),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 if any file or record failed."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
+    workers: int = typer.Option(
+        0, "--workers", min=0, help="Embedding processes (default: RAG_INGEST_WORKERS)."
+    ),
 ) -> None:
     """Ingest articles: .txt .md .html .json .jsonl .csv and .zip of these, recursively."""
     settings = settings_from_env()
+    if workers:
+        settings = settings.model_copy(update={"ingest_workers": workers})
     report = run_ingest(settings, paths, rebuild, quiet=as_json)
     if as_json:
         print_json(report.to_json())

@@ -10,7 +10,9 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -23,7 +25,7 @@ from ingest.readers import Failure, iter_records
 from rag.documents import Chunk, Document
 from rag.embedder import Embedder
 from rag.settings import Settings
-from rag.store import ChunkStore, DocRecord
+from rag.store import ChunkStore, DocRecord, DocumentWrite
 
 # Documents classified per registry round-trip.
 DOCS_PER_LOOKUP = 64
@@ -96,7 +98,8 @@ class Ingestor:
         self.store = store
         self.listeners = list(listeners)
         self.chunker = Chunker(embedder, settings.chunk_tokens, settings.chunk_overlap)
-        self.chunks_per_batch = max(settings.batch_size * 4, 64)
+        self.chunks_per_batch = max(settings.batch_size * 8, 128)
+        self.first_batch = settings.batch_size * 2
 
     def run(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
         """Ingest files and directories; bad input becomes report failures, never an abort."""
@@ -118,10 +121,12 @@ class Ingestor:
         producer.start()
         writer.start()
         try:
-            for batch in producer.results():
-                texts = [c.text for w in batch for c in w.chunks]
-                vectors = self.embedder.embed_documents(texts)
-                writer.put((batch, vectors))
+            if self.settings.ingest_workers > 1:
+                self._embed_in_workers(producer, writer)
+            else:
+                for batch in producer.results():
+                    texts = [c.text for w in batch for c in w.chunks]
+                    writer.put((batch, self.embedder.embed_documents(texts)))
         finally:
             producer.stop()
             writer.close()
@@ -129,6 +134,25 @@ class Ingestor:
             listener.flush()
         report.seconds = time.perf_counter() - started
         return report
+
+    def _embed_in_workers(self, producer: _Stage, writer: _Consumer) -> None:
+        """Stage 2 over RAG_INGEST_WORKERS processes; batches reach the writer in order."""
+        from ingest.workers import EmbedPool
+
+        pool = EmbedPool(self.settings, self.settings.ingest_workers)
+        in_flight: deque[tuple[list[_Work], Future[np.ndarray]]] = deque()
+        try:
+            for batch in producer.results():
+                texts = [c.text for w in batch for c in w.chunks]
+                in_flight.append((batch, pool.submit(texts)))
+                while len(in_flight) > pool.workers:
+                    done, future = in_flight.popleft()
+                    writer.put((done, pool.result(future)))
+            while in_flight:
+                done, future = in_flight.popleft()
+                writer.put((done, pool.result(future)))
+        finally:
+            pool.close()
 
     # --- stage 1: read, clean, classify, chunk ---------------------------------------
     def _produce(
@@ -139,6 +163,7 @@ class Ingestor:
         pending: list[Document] = []
         batch: list[_Work] = []
         batch_chunks = 0
+        yielded = False
         last_file = ""
         for root in paths:
             for item in iter_records([root], self.settings):
@@ -168,9 +193,12 @@ class Ingestor:
                         batch.append(work)
                         batch_chunks += len(work.chunks)
                     pending = []
-                    if batch_chunks >= self.chunks_per_batch:
+                    # A small first batch starts the embedder early; later ones are big,
+                    # so that sorting by length inside a batch wastes little on padding
+                    # and the writes cost few Chroma commits.
+                    if batch_chunks >= (self.chunks_per_batch if yielded else self.first_batch):
                         yield batch
-                        batch, batch_chunks = [], 0
+                        batch, batch_chunks, yielded = [], 0, True
         batch.extend(self._classify(pending, report, run_texts))
         if batch:
             yield batch
@@ -206,17 +234,18 @@ class Ingestor:
         tick: Callable[..., None],
     ) -> None:
         batch, vectors = item
-        offset = 0
+        writes, offset = [], 0
         for work in batch:
             n = len(work.chunks)
-            self.store.write_document(
-                work.doc,
-                work.text_hash,
-                work.chunks,
-                vectors[offset : offset + n],
-                work.old,
+            writes.append(
+                DocumentWrite(
+                    work.doc, work.text_hash, work.chunks, vectors[offset : offset + n], work.old
+                )
             )
             offset += n
+        self.store.write_documents(writes)
+        for work in batch:
+            n = len(work.chunks)
             kept = {c.chunk_id for c in work.chunks}
             removed = [c for c in (work.old.chunk_ids if work.old else []) if c not in kept]
             for listener in self.listeners:

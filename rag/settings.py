@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(
         100.0, gt=0, description="Files larger than this (in MB) are refused by ingest."
     )
+    ingest_workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Embedding processes for ingest; each gets RAG_THREADS / workers threads "
+        "and its own copy of the model (~0.5 GB).",
+    )
     min_free_mb: float = Field(
         100.0,
         ge=0,

@@ -92,6 +92,17 @@ class DocRecord:
 
 
 @dataclass(frozen=True)
+class DocumentWrite:
+    """One document to store: its chunks with their vectors, and what it replaces."""
+
+    doc: Document
+    text_hash: str
+    chunks: Sequence[Chunk]
+    vectors: np.ndarray
+    old: DocRecord | None
+
+
+@dataclass(frozen=True)
 class Hit:
     """One chunk returned by a vector query."""
 
@@ -264,23 +275,47 @@ class ChunkStore:
         return owners
 
     # --- writing ---------------------------------------------------------------------
-    def write_document(
-        self,
-        doc: Document,
-        text_hash: str,
-        chunks: Sequence[Chunk],
-        vectors: np.ndarray,
-        old: DocRecord | None,
-    ) -> None:
-        """Store a document's chunks, drop its replaced ones, then record it.
+    def write_documents(self, items: Sequence[DocumentWrite]) -> None:
+        """Store documents' chunks, drop their replaced ones, then record the documents.
 
-        The order makes a kill at any point recoverable: chunk ids are deterministic, so a
-        re-run upserts the same records, and the registry entry (written last) still names
-        the old chunks until they are gone.
+        One batch of Chroma calls for many documents (each call costs a commit). The order
+        makes a kill at any point recoverable: chunk ids are deterministic, so a re-run
+        upserts the same records, and registry entries (written last) still name the old
+        chunks until they are gone.
         """
-        ids = [c.chunk_id for c in chunks]
-        doc_id = doc.doc_id
+        if not items:
+            return
+        chunks = [c for item in items for c in item.chunks]
+        vectors = np.concatenate([np.asarray(item.vectors) for item in items])
         self.ensure_space(len(chunks))
+        stale: list[str] = []
+        stale_texts: list[str] = []
+        for item in items:
+            if item.old is None:
+                continue
+            kept = {c.chunk_id for c in item.chunks}
+            stale.extend(sorted(set(item.old.chunk_ids) - kept))
+            if item.old.text_hash and item.old.text_hash != item.text_hash:
+                stale_texts.append(f"txt:{item.old.text_hash}")
+        ids: list[str] = []
+        metadatas: list[dict[str, Any]] = []
+        for item in items:
+            doc = item.doc
+            ids += [f"doc:{doc.doc_id}", f"txt:{item.text_hash}"]
+            metadatas += [
+                {
+                    "doc_id": doc.doc_id,
+                    "content_hash": doc.content_hash,
+                    "text_hash": item.text_hash,
+                    "chunk_ids": json.dumps([c.chunk_id for c in item.chunks]),
+                    "title": doc.title,
+                    "url": doc.url,
+                    "language": doc.language,
+                    "source": doc.source,
+                    "date": doc.date,
+                },
+                {"doc_id": doc.doc_id},
+            ]
         try:
             for lo in range(0, len(chunks), MAX_BATCH):
                 part = chunks[lo : lo + MAX_BATCH]
@@ -290,36 +325,24 @@ class ChunkStore:
                     documents=[c.text for c in part],
                     metadatas=[dict(c.metadata) for c in part],
                 )
-            if old is not None:
-                stale = sorted(set(old.chunk_ids) - set(ids))
-                if stale:
-                    self.chunks.delete(ids=stale)
-                if old.text_hash and old.text_hash != text_hash:
-                    self.registry.delete(ids=[f"txt:{old.text_hash}"])
-            self.registry.upsert(
-                ids=[f"doc:{doc_id}", f"txt:{text_hash}"],
-                embeddings=[[0.0], [0.0]],
-                metadatas=[
-                    {
-                        "doc_id": doc_id,
-                        "content_hash": doc.content_hash,
-                        "text_hash": text_hash,
-                        "chunk_ids": json.dumps(ids),
-                        "title": doc.title,
-                        "url": doc.url,
-                        "language": doc.language,
-                        "source": doc.source,
-                        "date": doc.date,
-                    },
-                    {"doc_id": doc_id},
-                ],
-            )
+            for part in _batches(stale, MAX_BATCH):
+                self.chunks.delete(ids=part)
+            for part in _batches(stale_texts, MAX_BATCH):
+                self.registry.delete(ids=part)
+            for lo in range(0, len(ids), MAX_BATCH):
+                self.registry.upsert(
+                    ids=ids[lo : lo + MAX_BATCH],
+                    embeddings=[[0.0]] * len(ids[lo : lo + MAX_BATCH]),
+                    metadatas=metadatas[lo : lo + MAX_BATCH],
+                )
         except Exception as exc:
+            first, last = items[0].doc.doc_id, items[-1].doc.doc_id
+            which = first if len(items) == 1 else f"{len(items)} documents ({first} .. {last})"
             raise StoreError(
-                f"writing document {doc_id} to {self.location} failed "
-                f"({exc.__class__.__name__}: {exc}). Check free space and write permission "
-                "on RAG_DATA_DIR (or the Chroma server), then run the same ingest again: "
-                "it resumes."
+                f"writing {which} to {self.location} failed "
+                f"({exc.__class__.__name__}: {_first_line(exc)}). Check free space and write "
+                "permission on RAG_DATA_DIR (or the Chroma server), then run the same ingest "
+                "again: it resumes."
             ) from None
 
     @_store_op("recording the ingest summary")

@@ -242,3 +242,19 @@ def test_saudinewsnet_zip_ingests(tmp_path, embedder):
     assert {m["language"] for m in metas} == {"ar"}
     assert all(m["doc_id"].startswith("daily.zip!") for m in metas)
     assert {m["source"] for m in metas} <= {r["source"] for r in records}
+
+
+@pytest.mark.slow
+def test_worker_processes_store_the_same_chunks_and_vectors(tmp_path, embedder):
+    one = make_settings(tmp_path / "one", batch_size=4)
+    two = make_settings(tmp_path / "two", batch_size=4, ingest_workers=2)
+    # batch_size 4: many small batches, so both workers get work and order matters.
+    for s in (one, two):
+        report = ingest(s, embedder, SAMPLES)
+        assert report.failures == [] and report.ingested == 5
+    a = open_store(one, embedder).get_chunks(sorted(all_chunks(one, embedder)))
+    b = open_store(two, embedder).get_chunks(sorted(all_chunks(two, embedder)))
+    assert [h.chunk_id for h in a] == [h.chunk_id for h in b]
+    assert [h.text for h in a] == [h.text for h in b]
+    for x, y in zip(a, b, strict=True):
+        assert float(np.dot(x.vector, y.vector)) > 0.9999, x.chunk_id
