@@ -192,13 +192,13 @@ class Ingestor:
                     for work in self._classify(pending, report, run_texts):
                         batch.append(work)
                         batch_chunks += len(work.chunks)
+                        # A small first batch starts the embedder early; later ones are
+                        # big, so that sorting by length inside a batch wastes little on
+                        # padding and the writes cost few Chroma commits.
+                        if batch_chunks >= (self.chunks_per_batch if yielded else self.first_batch):
+                            yield batch
+                            batch, batch_chunks, yielded = [], 0, True
                     pending = []
-                    # A small first batch starts the embedder early; later ones are big,
-                    # so that sorting by length inside a batch wastes little on padding
-                    # and the writes cost few Chroma commits.
-                    if batch_chunks >= (self.chunks_per_batch if yielded else self.first_batch):
-                        yield batch
-                        batch, batch_chunks, yielded = [], 0, True
         batch.extend(self._classify(pending, report, run_texts))
         if batch:
             yield batch

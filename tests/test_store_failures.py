@@ -122,11 +122,20 @@ def test_read_only_data_dir(tmp_path: Path, embedder) -> None:
     assert_consistent(snap)
 
 
-def test_data_dir_running_out_of_space_stops_before_the_disk_is_full(tmp_path, embedder):
+def on_small_disk(tmp_path: Path, script: str, min_free_mb: str) -> tuple[dict, Path]:
+    """Run `script` with the samples ingested first and 100 articles in $BIG to ingest."""
     big = saudi_articles(tmp_path / "saudi.json", 100)
     data = tmp_path / "data"
     data.mkdir()
-    steps = in_namespace(
+    env = {"RAG_DATA_DIR": str(data), "RAG_MIN_FREE_MB": min_free_mb, "BIG": str(big)}
+    steps = in_namespace(script, tmp_path, SAMPLES=str(SAMPLES), Q=QUESTION, **env)
+    assert steps["seed"]["rc"] == 0, steps["seed"]["err"]
+    return steps, data
+
+
+def test_data_dir_running_out_of_space_stops_before_the_disk_is_full(tmp_path, embedder):
+    steps, data = on_small_disk(
+        tmp_path,
         """
         mount -t tmpfs -o size=4m tmpfs "$RAG_DATA_DIR"
         step seed rag ingest "$SAMPLES" --json
@@ -138,14 +147,8 @@ def test_data_dir_running_out_of_space_stops_before_the_disk_is_full(tmp_path, e
         step resume rag ingest "$BIG" --json
         cp -a "$RAG_DATA_DIR" "$OUT/after-resume"
         """,
-        tmp_path,
-        RAG_DATA_DIR=str(data),
-        RAG_MIN_FREE_MB="1.5",
-        SAMPLES=str(SAMPLES),
-        BIG=str(big),
-        Q=QUESTION,
+        "1.5",
     )
-    assert steps["seed"]["rc"] == 0, steps["seed"]["err"]
     samples = json.loads(str(steps["seed"]["out"]))["ingested"]
     assert_clean_error(steps["full"], f"RAG_DATA_DIR={data}", "RAG_MIN_FREE_MB", "resumes")
     assert_answers(steps["ask"])
@@ -163,10 +166,8 @@ def test_data_dir_running_out_of_space_stops_before_the_disk_is_full(tmp_path, e
 
 
 def test_disk_full_mid_write_gives_a_clean_error_and_recovers(tmp_path, embedder):
-    big = saudi_articles(tmp_path / "saudi.json", 100)
-    data = tmp_path / "data"
-    data.mkdir()
-    steps = in_namespace(
+    steps, data = on_small_disk(
+        tmp_path,
         """
         mount -t tmpfs -o size=3m tmpfs "$RAG_DATA_DIR"
         step seed rag ingest "$SAMPLES" --json
@@ -177,14 +178,8 @@ def test_disk_full_mid_write_gives_a_clean_error_and_recovers(tmp_path, embedder
         step resume rag ingest "$BIG" --json
         cp -a "$RAG_DATA_DIR" "$OUT/after-resume"
         """,
-        tmp_path,
-        RAG_DATA_DIR=str(data),
-        RAG_MIN_FREE_MB="0",  # the guard off: the disk really fills up
-        SAMPLES=str(SAMPLES),
-        BIG=str(big),
-        Q=QUESTION,
+        "0",  # the guard off: the disk really fills up
     )
-    assert steps["seed"]["rc"] == 0, steps["seed"]["err"]
     assert_clean_error(steps["full"], "RAG_DATA_DIR", "free space", "resumes")
     # While the disk is full Chroma cannot even read: the error says what to do.
     if steps["ask_full"]["rc"] != 0:
