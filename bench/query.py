@@ -103,29 +103,33 @@ def questions(assistant: Assistant, n: int) -> list[str]:
     return (FIXED + mixed)[:n]
 
 
-def measure(settings: Settings, qs: list[str]) -> dict[str, list[float]]:
-    """Per query: embedding alone, bare Chroma query, hybrid retrieval, extractive answer."""
-    assistant = Assistant.from_settings(settings)
-    embedder, store, retriever = assistant.embedder, assistant.store, assistant.retriever
-    assistant.ask(qs[0])  # warm caches (and build the BM25 index if missing)
-    steps: dict[str, list[float]] = {k: [] for k in ("embed", "bare", "hybrid", "answer")}
+def measure(stores: dict[int, Settings], qs: list[str]) -> dict[int, dict[str, list[float]]]:
+    """Per query and store, in turn: embedding, bare Chroma query, hybrid retrieval, answer.
+
+    Interleaved (each query on every store before the next query), so machine noise falls
+    on all sizes alike and the growth column compares like with like.
+    """
+    first = next(iter(stores.values()))
+    embedder = Assistant.from_settings(first).embedder
+    assistants = {n: Assistant.from_settings(s, embedder=embedder) for n, s in stores.items()}
+    for assistant in assistants.values():
+        assistant.ask(qs[0])  # warm caches (and build the BM25 index if missing)
+    keys = ("embed", "bare", "hybrid", "answer", "ratio")
+    steps = {n: {k: [] for k in keys} for n in stores}  # type: dict[int, dict[str, list[float]]]
     for q in qs:
-        t0 = time.perf_counter()
-        vec = embedder.embed_query(q)
-        t1 = time.perf_counter()
-        store.query(vec, settings.top_k)
-        t2 = time.perf_counter()
-        retriever.retrieve(q)
-        t3 = time.perf_counter()
-        assistant.ask(q)
-        t4 = time.perf_counter()
-        steps["embed"].append(t1 - t0)
-        steps["bare"].append(t2 - t1)
-        steps["hybrid"].append(t3 - t2)
-        steps["answer"].append(t4 - t3)
-    steps["ratio"] = [
-        h / (e + b) for e, b, h in zip(steps["embed"], steps["bare"], steps["hybrid"], strict=True)
-    ]
+        for n, assistant in assistants.items():
+            t0 = time.perf_counter()
+            vec = embedder.embed_query(q)
+            t1 = time.perf_counter()
+            assistant.store.query(vec, assistant.settings.top_k)
+            t2 = time.perf_counter()
+            assistant.retriever.retrieve(q)
+            t3 = time.perf_counter()
+            assistant.ask(q)
+            t4 = time.perf_counter()
+            for key, value in zip(keys, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=False):
+                steps[n][key].append(value)
+            steps[n]["ratio"].append((t3 - t2) / (t2 - t0))
     return steps
 
 
@@ -149,7 +153,7 @@ def main() -> None:
         stores[size] = Settings(data_dir=small_dir, _env_file=None)  # type: ignore[call-arg]
         actual[size] = derive_store(big, stores[size], size)
     qs = questions(Assistant.from_settings(big_settings), args.queries)
-    results = {size: measure(stores[size], qs) for size in sizes}
+    results = measure({size: stores[size] for size in sizes}, qs)
 
     labels = (
         ("embed", "query embedding alone"),
