@@ -74,6 +74,17 @@ class SentenceTransformerEmbedder(Embedder):
         self.model = SentenceTransformer(path_or_id, device="cpu")
         self.model.max_seq_length = min(self.model.max_seq_length or MAX_WINDOW, MAX_WINDOW)
         self.tokenizer = self.model.tokenizer
+        # A private copy of the Rust tokenizer for counting: the chunker calls count_tokens
+        # for every piece it weighs, and the Python wrapper costs ~40% more per call. A copy,
+        # because encode() leaves truncation at 512 set on the shared one.
+        backend = getattr(self.tokenizer, "backend_tokenizer", None)
+        self._counter = None
+        if backend is not None:
+            from tokenizers import Tokenizer
+
+            self._counter = Tokenizer.from_str(backend.to_str())
+            self._counter.no_truncation()
+            self._counter.no_padding()
         self.dimension = int(self.model.get_embedding_dimension())
         # Models without e5-style prompts get none: their own convention is unknown.
         prompts = getattr(self.model, "prompts", {}) or {}
@@ -91,11 +102,8 @@ class SentenceTransformerEmbedder(Embedder):
         return np.asarray(vectors, dtype=np.float32)
 
     def count_tokens(self, text: str) -> int:
-        # The Rust tokenizer directly: the chunker calls this for every piece it weighs, and
-        # the Python wrapper costs ~40% more per call for the same ids.
-        backend = getattr(self.tokenizer, "backend_tokenizer", None)
-        if backend is not None:
-            return len(backend.encode(text, add_special_tokens=False).ids)
+        if self._counter is not None:
+            return len(self._counter.encode(text, add_special_tokens=False).ids)
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
 
