@@ -27,7 +27,7 @@ sys.path = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 from ingest.cli import run_ingest  # noqa: E402
 from rag.assistant import Assistant  # noqa: E402
 from rag.settings import Settings  # noqa: E402
-from rag.store import ChunkStore  # noqa: E402
+from rag.store import MAX_BATCH, ChunkStore  # noqa: E402
 
 sys.path.insert(0, str(_HERE))
 from common import BBC, SAUDI, median, p95, print_table, require_data  # noqa: E402
@@ -78,9 +78,9 @@ def derive_store(big: ChunkStore, settings: Settings, target: int) -> int:
             ids=res["ids"], metadatas=res["metadatas"], embeddings=res["embeddings"]
         )
         chunk_ids = [c for m in reg["metadatas"] for c in json.loads(m["chunk_ids"])]
-        for clo in range(0, len(chunk_ids), 4000):
+        for clo in range(0, len(chunk_ids), MAX_BATCH):
             res = big.chunks.get(
-                ids=chunk_ids[clo : clo + 4000],
+                ids=chunk_ids[clo : clo + MAX_BATCH],
                 include=["metadatas", "embeddings", "documents"],
             )
             small.chunks.upsert(

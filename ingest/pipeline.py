@@ -125,8 +125,7 @@ class Ingestor:
                 self._embed_in_workers(producer, writer)
             else:
                 for batch in producer.results():
-                    texts = [c.text for w in batch for c in w.chunks]
-                    writer.put((batch, self.embedder.embed_documents(texts)))
+                    writer.put((batch, self.embedder.embed_documents(_texts(batch))))
         finally:
             producer.stop()
             writer.close()
@@ -143,8 +142,7 @@ class Ingestor:
         in_flight: deque[tuple[list[_Work], Future[np.ndarray]]] = deque()
         try:
             for batch in producer.results():
-                texts = [c.text for w in batch for c in w.chunks]
-                in_flight.append((batch, pool.submit(texts)))
+                in_flight.append((batch, pool.submit(_texts(batch))))
                 while len(in_flight) > pool.workers:
                     done, future = in_flight.popleft()
                     writer.put((done, pool.result(future)))
@@ -243,20 +241,21 @@ class Ingestor:
                 )
             )
             offset += n
-        self.store.write_documents(writes)
-        for work in batch:
-            n = len(work.chunks)
-            kept = {c.chunk_id for c in work.chunks}
-            removed = [c for c in (work.old.chunk_ids if work.old else []) if c not in kept]
+        removed_per_doc = self.store.write_documents(writes)
+        for work, removed in zip(batch, removed_per_doc, strict=True):
             for listener in self.listeners:
                 listener.on_document(work.chunks, removed)
             if work.old is None:
                 report.ingested += 1
             else:
                 report.updated += 1
-            report.chunks += n
+            report.chunks += len(work.chunks)
             report.removed_chunks += len(removed)
-            tick(documents=1, chunks=n)
+            tick(documents=1, chunks=len(work.chunks))
+
+
+def _texts(batch: list[_Work]) -> list[str]:
+    return [c.text for work in batch for c in work.chunks]
 
 
 def _file_of(where: str) -> str:

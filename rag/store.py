@@ -169,7 +169,10 @@ class ChunkStore:
     def where_hint(self) -> str:
         """What to check when the store fails: the server, or the data dir's disk."""
         if self.settings.chroma_url:
-            return f"Check the Chroma server at RAG_CHROMA_URL={self.settings.chroma_url}."
+            return (
+                f"Check the Chroma server at RAG_CHROMA_URL={self.settings.chroma_url}; once "
+                "it is back, a re-run ingest resumes."
+            )
         return (
             f"Check free space and write permission on RAG_DATA_DIR={self.settings.data_dir}; "
             "once fixed, the store works again and a re-run ingest resumes."
@@ -275,8 +278,10 @@ class ChunkStore:
         return owners
 
     # --- writing ---------------------------------------------------------------------
-    def write_documents(self, items: Sequence[DocumentWrite]) -> None:
+    def write_documents(self, items: Sequence[DocumentWrite]) -> list[list[str]]:
         """Store documents' chunks, drop their replaced ones, then record the documents.
+
+        Returns, per item, the ids of the replaced chunks it dropped.
 
         One batch of Chroma calls for many documents (each call costs a commit). The order
         makes a kill at any point recoverable: chunk ids are deterministic, so a re-run
@@ -284,19 +289,18 @@ class ChunkStore:
         chunks until they are gone.
         """
         if not items:
-            return
+            return []
         chunks = [c for item in items for c in item.chunks]
         vectors = np.concatenate([np.asarray(item.vectors) for item in items])
         self.ensure_space(len(chunks))
-        stale: list[str] = []
+        removed: list[list[str]] = []
         stale_texts: list[str] = []
         for item in items:
-            if item.old is None:
-                continue
             kept = {c.chunk_id for c in item.chunks}
-            stale.extend(sorted(set(item.old.chunk_ids) - kept))
-            if item.old.text_hash and item.old.text_hash != item.text_hash:
+            removed.append([c for c in (item.old.chunk_ids if item.old else []) if c not in kept])
+            if item.old and item.old.text_hash and item.old.text_hash != item.text_hash:
                 stale_texts.append(f"txt:{item.old.text_hash}")
+        stale = [c for ids in removed for c in ids]
         ids: list[str] = []
         metadatas: list[dict[str, Any]] = []
         for item in items:
@@ -340,10 +344,9 @@ class ChunkStore:
             which = first if len(items) == 1 else f"{len(items)} documents ({first} .. {last})"
             raise StoreError(
                 f"writing {which} to {self.location} failed "
-                f"({exc.__class__.__name__}: {_first_line(exc)}). Check free space and write "
-                "permission on RAG_DATA_DIR (or the Chroma server), then run the same ingest "
-                "again: it resumes."
+                f"({exc.__class__.__name__}: {_first_line(exc)}). {self.where_hint()}"
             ) from None
+        return removed
 
     @_store_op("recording the ingest summary")
     def record_ingest(self, summary: dict[str, Any]) -> None:
