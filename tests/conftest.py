@@ -12,6 +12,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,6 +28,44 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples" / "articles"
 SHARED_DATA = REPO.parent / "shared" / "data"
 SEED = SAMPLES / "karabakh-ceasefire-ar.txt"
+
+
+# The `rag` command as a subprocess, from this interpreter (no dependence on PATH).
+RAG_CLI = [sys.executable, "-c", "from rag.cli import main; main()"]
+
+
+def cli_env(**overrides: str) -> dict[str, str]:
+    """The environment for a `rag` subprocess: no stray RAG_ settings, offline, plus overrides."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env |= {"HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    return env | overrides
+
+
+def start_serve(data: Path, log: Any, **env: str) -> tuple[subprocess.Popen, str]:
+    """`rag serve` on a free port over the store in `data`; returns the process and its URL.
+
+    Run from `data`'s parent, so no stray .env is read; output goes to `log` (binary file).
+    """
+    port = free_port()
+    proc = subprocess.Popen(
+        [*RAG_CLI, "serve", "--port", str(port)],
+        cwd=data.parent,
+        env=cli_env(RAG_DATA_DIR=str(data), PYTHONPATH=str(REPO), **env),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 180
+    while True:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            log.seek(0)
+            pytest.fail(f"rag serve did not start:\n{log.read().decode(errors='replace')}")
+        try:
+            urllib.request.urlopen(url + "config", timeout=2).read()
+            return proc, url
+        except OSError:
+            time.sleep(0.5)
 
 
 def free_port() -> int:

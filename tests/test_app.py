@@ -5,11 +5,7 @@ The browser tests are in test_app_browser.py.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -19,7 +15,7 @@ from typing import Any
 
 import pytest
 import typer
-from conftest import REPO, free_port, make_settings
+from conftest import free_port, make_settings, start_serve
 from typer.testing import CliRunner
 
 import app
@@ -153,36 +149,11 @@ def served(tmp_path_factory: pytest.TempPathFactory, sample_data_dir: Path) -> I
     work = tmp_path_factory.mktemp("serve")
     data = work / "data"
     shutil.copytree(sample_data_dir, data)
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    env.update(
-        RAG_DATA_DIR=str(data),
-        HF_HUB_OFFLINE="1",
-        GRADIO_ANALYTICS_ENABLED="False",
-        PYTHONPATH=str(REPO),
-    )
     log = open(work / "serve.log", "w+b")  # noqa: SIM115 - read back on failure
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from rag.cli import main; main()", "serve", "--port", str(port)],
-        cwd=work,  # no stray .env
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}/"
+    proc, url = start_serve(data, log)
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"rag serve did not start:\n{log.read().decode(errors='replace')}")
-            try:
-                urllib.request.urlopen(url + "config", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.5)
         log.seek(0)
-        assert f"http://127.0.0.1:{port}" in log.read().decode(errors="replace")
+        assert url.rstrip("/") in log.read().decode(errors="replace")
         yield url
     finally:
         proc.terminate()

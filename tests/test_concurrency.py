@@ -5,19 +5,16 @@ whole, with the cited text, and listed by its registered document)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import threading
 import time
-import urllib.request
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, SAMPLES, SHARED_DATA, free_port, make_settings
+from conftest import RAG_CLI, SAMPLES, SHARED_DATA, cli_env, make_settings, start_serve
 
 from ingest.cli import index_listeners
 from ingest.pipeline import Ingestor
@@ -48,32 +45,6 @@ def corpus(root: Path) -> Path:
     return root
 
 
-def env_for(data: Path, chroma_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    env |= {"RAG_DATA_DIR": str(data), "RAG_CHROMA_URL": chroma_url, "HF_HUB_OFFLINE": "1"}
-    return env | {"GRADIO_ANALYTICS_ENABLED": "False", "PYTHONPATH": str(REPO)}
-
-
-def start_serve(data: Path, chroma_url: str, log: Any) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from rag.cli import main; main()", "serve", "--port", str(port)],
-        cwd=data.parent,
-        env=env_for(data, chroma_url),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 180
-    while True:
-        assert proc.poll() is None and time.monotonic() < deadline, "rag serve did not start"
-        try:
-            urllib.request.urlopen(url + "config", timeout=2).read()
-            return proc, url
-        except OSError:
-            time.sleep(0.5)
-
-
 @pytest.mark.timeout(1200)
 def test_twenty_sessions_ask_while_an_ingest_runs(tmp_path, chroma_server, embedder):
     from gradio_client import Client
@@ -89,13 +60,12 @@ def test_twenty_sessions_ask_while_an_ingest_runs(tmp_path, chroma_server, embed
     sample_docs = {m["doc_id"] for m in store.iter_registry()}
 
     log = open(tmp_path / "serve.log", "w+b")  # noqa: SIM115 - read back on failure
-    serve, url = start_serve(app_data, chroma_server, log)
+    serve, url = start_serve(app_data, log, RAG_CHROMA_URL=chroma_server)
     clients = [Client(url, verbose=False, download_files=False) for _ in range(CLIENTS)]
-    cli = [sys.executable, "-c", "from rag.cli import main; main()"]
     ingest = subprocess.Popen(
-        [*cli, "ingest", str(corpus(tmp_path / "corpus")), "--json"],
+        [*RAG_CLI, "ingest", str(corpus(tmp_path / "corpus")), "--json"],
         cwd=tmp_path,
-        env=env_for(ingest_data, chroma_server),
+        env=cli_env(RAG_DATA_DIR=str(ingest_data), RAG_CHROMA_URL=chroma_server),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SEED, SHARED_DATA, make_settings
+from conftest import RAG_CLI, REPO, SEED, SHARED_DATA, cli_env, make_settings
 
 from rag.embedder import load_embedder
 from rag.store import ChunkStore, StoreProfile
@@ -151,15 +151,12 @@ def hostile_items(root: Path, big: bool = True) -> dict[str, str]:
 
 
 def run_ingest(corpus: Path, data: Path) -> dict[str, object]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    env.update({"RAG_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1"})
-    cmd = [sys.executable, "-c", MEASURE, sys.executable, "-c", "from rag.cli import main; main()"]
-    cmd.append("ingest")
+    cmd = [sys.executable, "-c", MEASURE, *RAG_CLI, "ingest"]
     proc = subprocess.run(
         [*cmd, str(corpus), "--json"],
         capture_output=True,
         text=True,
-        env=env,
+        env=cli_env(RAG_DATA_DIR=str(data)),
         cwd=REPO,
         timeout=600,  # "nothing hangs"
     )

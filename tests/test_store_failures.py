@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SAMPLES, SHARED_DATA, assert_consistent, store_snapshot
+from conftest import REPO, SAMPLES, SHARED_DATA, assert_consistent, cli_env, store_snapshot
 
 pytestmark = [
     pytest.mark.slow,
@@ -45,9 +45,9 @@ def in_namespace(script: str, tmp_path: Path, **env: str) -> dict[str, dict[str,
     """Run `script` in a private mount namespace; returns {step: {rc, out, err}}."""
     out = tmp_path / "steps"
     out.mkdir()
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    full_env |= {"PY": sys.executable, "OUT": str(out), "HF_HUB_OFFLINE": "1"}
-    full_env |= {"RAG_CHUNK_TOKENS": "500", "RAG_CHUNK_OVERLAP": "50", **env}
+    full_env = cli_env(
+        PY=sys.executable, OUT=str(out), RAG_CHUNK_TOKENS="500", RAG_CHUNK_OVERLAP="50", **env
+    )
     proc = subprocess.run(
         [*namespace_prefix(), "sh", "-c", PRELUDE + script],
         cwd=REPO,
