@@ -38,9 +38,7 @@ from common import PeakRSS, median, print_table, require_data, timed, write_corp
 
 
 def run_pipeline(settings: Settings, embedder, corpus: Path):  # type: ignore[no-untyped-def]
-    profile = StoreProfile(
-        settings.embed_model, embedder.dimension, settings.chunk_tokens, settings.chunk_overlap
-    )
+    profile = StoreProfile.of(settings, embedder.dimension)
     store = ChunkStore(settings, profile)
     store.reset()
     ingestor = Ingestor(settings, embedder, store, index_listeners(settings, store, True))

@@ -3,11 +3,12 @@
     .venv/bin/python bench/query.py [--sizes 10000,100000] [--queries 40] [--store DIR]
 
 The largest store (BBC, then SaudiNewsNet day by day, from the shared data) is built once
-by `rag ingest` into the cache dir and reused; building it is resumable (a killed build
-continues where it stopped). Each smaller store is the first articles of the largest one,
-copied with their vectors (no re-embedding) and cached beside it. Every query runs each
-step in turn on every store, so medians, the ratio retrieval / (embed + bare query)
-(goal <= 1.3) and the growth from the smallest to the largest store come from one run.
+by `rag ingest` into the cache dir (one per RAG_EMBED_BACKEND) and reused; building it is
+resumable (a killed build continues where it stopped). Each smaller store is the first
+articles of the largest one, copied with their vectors (no re-embedding) and cached beside
+it. Every query runs each step in turn on every store, so medians, the ratio retrieval /
+(embed + bare query) (goal <= 1.3) and the growth from the smallest to the largest store
+come from one run.
 """
 
 from __future__ import annotations
@@ -143,7 +144,8 @@ def main() -> None:
     require_data()
     sizes = sorted(int(x) for x in args.sizes.split(","))
     base = Settings(_env_file=None)  # type: ignore[call-arg]
-    data_dir = args.store or base.cache_dir / "bench" / "query-store"
+    # One store per embed backend: torch and int8 vectors never share a store.
+    data_dir = args.store or base.cache_dir / "bench" / f"query-store-{base.embed_backend}"
     big_settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
     actual = {sizes[-1]: build_store(big_settings, sizes[-1])}
     stores = {sizes[-1]: big_settings}

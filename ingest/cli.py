@@ -132,6 +132,8 @@ def _print_report(data: dict[str, Any]) -> None:
         console.print(f"  duplicate: {dup['doc_id']} = {dup['duplicate_of']}", highlight=False)
     for fail in data["failures"]:
         console.print(f"  [red]failed[/]: {fail['where']}: {fail['reason']}", highlight=False)
+    for warning in data["warnings"]:
+        console.print(f"  [yellow]warning[/]: {warning}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -43,6 +43,7 @@ class IngestReport:
     chunks: int = 0
     removed_chunks: int = 0
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
 
     def fail(self, where: str, reason: str) -> None:
         self.failures.append({"where": where, "reason": reason})
@@ -60,6 +61,7 @@ class IngestReport:
             "chunks_per_second": round(self.chunks / self.seconds, 2) if self.seconds else 0.0,
             "duplicate_docs": self.duplicates,
             "failures": self.failures,
+            "warnings": self.warnings,
         }
 
 
@@ -105,6 +107,9 @@ class Ingestor:
         """Ingest files and directories; bad input becomes report failures, never an abort."""
         self.store.check_chunking()
         report = IngestReport()
+        mixed = self.store.backend_warning()
+        if mixed:
+            report.warnings.append(mixed)
         started = time.perf_counter()
         counters = {"files": 0, "documents": 0, "chunks": 0}
 

@@ -55,9 +55,7 @@ class Assistant:
         """Build every part from settings: the one place adapters are chosen."""
         prompts = load_prompts(settings.prompts_dir)  # fail fast on a broken prompt file
         embedder = embedder or load_embedder(settings)
-        profile = StoreProfile(
-            settings.embed_model, embedder.dimension, settings.chunk_tokens, settings.chunk_overlap
-        )
+        profile = StoreProfile.of(settings, embedder.dimension)
         store = ChunkStore(settings, profile)
         bm25 = Bm25Index.open(settings, store)
         return cls(settings, embedder, store, bm25, load_chat_model(settings), prompts)

@@ -68,9 +68,7 @@ def open_store(settings: Settings, embedder: Any = None) -> Any:
     from rag.store import ChunkStore, StoreProfile
 
     embedder = embedder or load_embedder(settings)
-    profile = StoreProfile(
-        settings.embed_model, embedder.dimension, settings.chunk_tokens, settings.chunk_overlap
-    )
+    profile = StoreProfile.of(settings, embedder.dimension)
     return ChunkStore(settings, profile)
 
 
@@ -108,8 +106,8 @@ def stats(
         print_json(data)
         return
     table = Table(show_header=False, box=None)
-    for key in ("documents", "chunks", "embed_model", "store", "collection"):
-        table.add_row(key, str(data[key]))
+    for key in ("documents", "chunks", "embed_model", "embed_backend", "store", "collection"):
+        table.add_row(key, "not recorded" if data[key] is None else str(data[key]))
     table.add_row("languages", ", ".join(f"{k} {v}" for k, v in data["languages"].items()))
     top = list(data["sources"].items())[:10]
     table.add_row("sources", ", ".join(f"{k} {v}" for k, v in top))

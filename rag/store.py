@@ -70,6 +70,18 @@ class StoreProfile:
     dimension: int
     chunk_tokens: int
     chunk_overlap: int
+    embed_backend: str = "torch"
+
+    @classmethod
+    def of(cls, settings: Settings, dimension: int) -> StoreProfile:
+        """The profile the configured embedder and chunking give a collection."""
+        return cls(
+            settings.embed_model,
+            dimension,
+            settings.chunk_tokens,
+            settings.chunk_overlap,
+            settings.embed_backend,
+        )
 
     def as_metadata(self) -> dict[str, Any]:
         return {
@@ -77,6 +89,7 @@ class StoreProfile:
             "dimension": self.dimension,
             "chunk_tokens": self.chunk_tokens,
             "chunk_overlap": self.chunk_overlap,
+            "embed_backend": self.embed_backend,
             "schema": SCHEMA_VERSION,
         }
 
@@ -240,6 +253,24 @@ class ChunkStore:
                     f"RAG_{key.upper()} is {getattr(self.profile, key)}. Re-chunk everything "
                     "with `rag ingest --rebuild PATH...`, or restore the setting."
                 )
+
+    def backend_warning(self) -> str | None:
+        """Why new vectors would not match the stored ones' engine, if they would not.
+
+        torch fp32 and int8 ONNX vectors agree to cosine ~0.996, so a mixed store answers,
+        but it is not the store a clean ingest would build: ingest says so and goes on.
+        Stores made before the backend was recorded are not judged.
+        """
+        recorded = self.recorded_profile().get("embed_backend")
+        if not self.chunks.count() or recorded is None or recorded == self.profile.embed_backend:
+            return None
+        return (
+            f"collection '{self.name}' was embedded with the {recorded} backend, but "
+            f"RAG_EMBED_BACKEND is {self.profile.embed_backend}: new chunks get "
+            f"{self.profile.embed_backend} vectors beside {recorded} ones. Set "
+            f"RAG_EMBED_BACKEND={recorded}, or rebuild with `rag ingest --rebuild PATH...` "
+            "for a uniform store."
+        )
 
     def reset(self) -> None:
         """Drop both collections and recreate them empty (`rag ingest --rebuild`)."""

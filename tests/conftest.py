@@ -105,9 +105,7 @@ def sample_data_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
 
     data = tmp_path_factory.mktemp("samples") / "data"
     s = make_settings(data)
-    store = ChunkStore(
-        s, StoreProfile(s.embed_model, embedder.dimension, s.chunk_tokens, s.chunk_overlap)
-    )
+    store = ChunkStore(s, StoreProfile.of(s, embedder.dimension))
     report = Ingestor(s, embedder, store, index_listeners(s, store, False)).run([SAMPLES])
     assert report.failures == [], report.failures
     return data
@@ -157,7 +155,7 @@ def store_snapshot(data: Path, embedder: Embedder, **overrides: object) -> dict[
     from rag.store import ChunkStore, StoreProfile
 
     s = make_settings(data, **overrides)
-    profile = StoreProfile(s.embed_model, embedder.dimension, s.chunk_tokens, s.chunk_overlap)
+    profile = StoreProfile.of(s, embedder.dimension)
     store = ChunkStore(s, profile)
     chunks = list(store.iter_chunks(include_text=False))
     registry = list(store.iter_registry())

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 def test_ingest_and_ask_through_a_chroma_server(tmp_path, chroma_server, embedder):
     s = make_settings(tmp_path / "local", chroma_url=chroma_server)
-    profile = StoreProfile(s.embed_model, embedder.dimension, s.chunk_tokens, s.chunk_overlap)
+    profile = StoreProfile.of(s, embedder.dimension)
     store = ChunkStore(s, profile)
     assert store.location == chroma_server
     report = Ingestor(s, embedder, store, index_listeners(s, store, False)).run([SAMPLES])

@@ -51,9 +51,7 @@ def test_twenty_sessions_ask_while_an_ingest_runs(tmp_path, chroma_server, embed
 
     app_data, ingest_data = tmp_path / "app", tmp_path / "ingest"
     settings = make_settings(app_data, chroma_url=chroma_server)
-    profile = StoreProfile(
-        settings.embed_model, embedder.dimension, settings.chunk_tokens, settings.chunk_overlap
-    )
+    profile = StoreProfile.of(settings, embedder.dimension)
     store = ChunkStore(settings, profile)
     Ingestor(settings, embedder, store, index_listeners(settings, store, False)).run([SAMPLES])
     before = store.count()

@@ -192,9 +192,7 @@ def test_hostile_corpus_beside_good_files(tmp_path: Path) -> None:
     # Every good article (and the good records of partly bad files) is stored and searchable.
     settings = make_settings(tmp_path / "data-mixed")
     embedder = load_embedder(settings)
-    profile = StoreProfile(
-        settings.embed_model, embedder.dimension, settings.chunk_tokens, settings.chunk_overlap
-    )
+    profile = StoreProfile.of(settings, embedder.dimension)
     stored: dict[str, str] = {}
     for _, text, meta in ChunkStore(settings, profile).iter_chunks():
         stored[meta["doc_id"]] = stored.get(meta["doc_id"], "") + text

@@ -41,9 +41,7 @@ class CountingEmbedder(Embedder):
 
 
 def open_store(settings: Settings, embedder: Embedder) -> ChunkStore:
-    profile = StoreProfile(
-        settings.embed_model, embedder.dimension, settings.chunk_tokens, settings.chunk_overlap
-    )
+    profile = StoreProfile.of(settings, embedder.dimension)
     return ChunkStore(settings, profile)
 
 
@@ -200,6 +198,18 @@ def test_other_embedder_on_same_collection_is_a_clear_error(settings, embedder):
     other = StoreProfile("some/other-model", 768, settings.chunk_tokens, settings.chunk_overlap)
     with pytest.raises(EmbedderMismatch, match=r"rag ingest --rebuild"):
         ChunkStore(settings, other)
+
+
+def test_other_backend_on_same_collection_is_a_warning(settings, embedder):
+    first = ingest(settings, embedder, SAMPLES / "karabakh-ceasefire-en.md")
+    assert first.warnings == []
+    onnx = settings.model_copy(update={"embed_backend": "onnx-int8"})
+    store = ChunkStore(onnx, StoreProfile.of(onnx, embedder.dimension))
+    report = Ingestor(onnx, embedder, store).run([SAMPLES / "karabakh-ceasefire-ar.txt"])
+    assert report.ingested == 1
+    (warning,) = report.to_json()["warnings"]
+    assert "torch backend" in warning and "RAG_EMBED_BACKEND is onnx-int8" in warning
+    assert "--rebuild" in warning
 
 
 def test_changed_chunking_needs_rebuild(settings, embedder):

