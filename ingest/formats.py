@@ -398,7 +398,11 @@ def parse_jsonl(text: str) -> Iterator[Parsed]:
                 f"#line {line_no}", index, None, f"line {line_no} is not valid JSON: {msg}"
             )
         else:
-            yield _object_record(value, f"#{index}", index)
+            record = _object_record(value, f"#{index}", index)
+            if record.fields is None:  # a failure names the line, as a broken line does
+                reason = record.reason.replace(f"record {index}", f"line {line_no}", 1)
+                record = Parsed(f"#line {line_no}", index, None, reason)
+            yield record
         index += 1
 
 

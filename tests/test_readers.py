@@ -237,7 +237,7 @@ def test_jsonl_broken_line_is_reported_and_rest_read(tmp_path: Path) -> None:
             "line 2 is not valid JSON: Expecting property name enclosed in double quotes",
         ),
         RawRecord({"text": "third"}, f"{path}#2", 2),
-        Failure(f"{path}#3", "record 3 is a JSON array, not an object"),
+        Failure(f"{path}#line 5", "line 5 is a JSON array, not an object"),
     ]
 
 
