@@ -7,10 +7,8 @@ Screenshots go to test-artifacts/ (gitignored).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -18,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, free_port, make_settings
+from conftest import RAG_CLI, REPO, cli_env, free_port, make_settings
 
 pytestmark = pytest.mark.slow
 
@@ -283,10 +281,9 @@ def test_article_markup_is_shown_as_text_and_runs_nothing(page: Any, tmp_path: P
 @pytest.fixture(scope="module")
 def llm_url() -> Iterator[str]:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    cmd = "from rag.cli import main; main()"
+    env = cli_env()
     proc = subprocess.Popen(
-        [sys.executable, "-c", cmd, "llm", "serve", "--port", str(port), "--ctx", "2048"],
+        [*RAG_CLI, "llm", "serve", "--port", str(port), "--ctx", "2048"],
         cwd=REPO,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SAMPLES
+from conftest import RAG_CLI, REPO, SAMPLES, cli_env
 
 pytestmark = pytest.mark.slow
-RAG = [sys.executable, "-c", "from rag.cli import main; main()"]
 
 
 def rag(*args: str, data_dir: Path, env: dict[str, str] | None = None, check: bool = True):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    full_env = cli_env()
     full_env.update({"RAG_DATA_DIR": str(data_dir), **(env or {})})
     proc = subprocess.run(
-        [*RAG, *args], capture_output=True, text=True, env=full_env, cwd=REPO, timeout=600
+        [*RAG_CLI, *args], capture_output=True, text=True, env=full_env, cwd=REPO, timeout=600
     )
     if check:
         assert proc.returncode == 0, proc.stderr

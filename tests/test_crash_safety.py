@@ -15,7 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SHARED_DATA, assert_consistent, store_snapshot
+from conftest import REPO, SHARED_DATA, assert_consistent, cli_env, store_snapshot
 
 pytestmark = [
     pytest.mark.slow,
@@ -57,7 +57,7 @@ def ingest_cmd(corpus: Path) -> list[str]:
 
 
 def env_for(data: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env = cli_env()
     return {**env, **ENV, "RAG_DATA_DIR": str(data)}
 
 

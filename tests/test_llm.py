@@ -7,15 +7,13 @@ citation parsing and checking, fallbacks), never the quality of what it writes.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import REPO, free_port, make_settings
+from conftest import RAG_CLI, REPO, cli_env, free_port, make_settings
 
 from rag.answer import Answer
 from rag.citations import check_citations
@@ -27,12 +25,10 @@ pytestmark = pytest.mark.slow
 
 
 def start_server(port: int) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env = cli_env()
     proc = subprocess.Popen(
         [
-            sys.executable,
-            "-c",
-            "from rag.cli import main; main()",
+            *RAG_CLI,
             "llm",
             "serve",
             "--port",
