@@ -75,12 +75,13 @@ system-deps:
 eval: install model
 	$(BIN)/rag eval eval/suites/seed --report data/eval-report
 
-# All three benchmarks; bench/query.py builds its 100k-chunk store once (hours on 2 cores,
-# resumable) and reuses it from the cache dir.
+# All three benchmarks. bench/query.py builds its 100k-chunk store once (resumable) and
+# reuses it from the cache dir; with the int8 ONNX embedder that takes ~80 min on 2 cores
+# (torch: about twice as long, `.venv/bin/python bench/query.py`).
 bench: install-dev model
 	$(BIN)/python bench/embed.py
 	$(BIN)/python bench/ingest.py
-	$(BIN)/python bench/query.py
+	RAG_EMBED_BACKEND=onnx-int8 $(BIN)/python bench/query.py
 
 clean:
 	rm -rf $(VENV) data

@@ -149,15 +149,13 @@ class Retriever:
             fused[cid] = fused.get(cid, 0.0) + s.bm25_weight / (s.rrf_k + rank + 1)
         if not fused:
             return []
-        # Only the best fused candidates go on to MMR; fetch just those BM25-only chunks.
+        # Only the best fused candidates go on to MMR: fetch texts and vectors for just those.
         shortlist = sorted(fused, key=fused.__getitem__, reverse=True)[: MMR_POOL_FACTOR * k]
-        hits = {h.chunk_id: h for h in dense}
-        for hit in self.store.get_chunks([cid for cid in shortlist if cid not in hits]):
-            hits[hit.chunk_id] = hit
+        hits = {h.chunk_id: h for h in self.store.get_chunks(shortlist)}
         bm25_scores = dict(lexical)
         passages = []
         for cid in shortlist:
-            if cid not in hits:  # deleted by an ingest since the BM25 index was loaded
+            if cid not in hits:  # deleted by an ingest since the candidates were found
                 continue
             hit = hits[cid]
             cos = float(np.dot(hit.vector, qvec)) if hit.vector is not None else hit.score
@@ -167,13 +165,14 @@ class Retriever:
 
     def _dense(self, qvec: np.ndarray, pool: int, filters: Filters) -> list[Hit]:
         if not filters:
-            return self.store.query(qvec, pool)
-        over = self.store.query(qvec, pool * self.settings.filter_overfetch)
+            return self.store.query(qvec, pool, full=False)
+        wide = pool * self.settings.filter_overfetch
+        over = self.store.query(qvec, wide, full=False)
         kept = [h for h in over if filters.accepts(h.metadata)]
         if len(kept) >= min(pool, 10):
             return kept[:pool]
         # Too few survivors: ask Chroma to filter (slow path), then apply the date range.
-        slow = self.store.query(qvec, pool * self.settings.filter_overfetch, filters.where())
+        slow = self.store.query(qvec, wide, filters.where(), full=False)
         return [h for h in slow if filters.accepts(h.metadata)][:pool]
 
     def _lexical(

@@ -449,26 +449,41 @@ class ChunkStore:
         return [by_id[i] for i in chunk_ids if i in by_id]
 
     @_store_op("searching the store")
-    def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]:
-        """Nearest chunks to a query vector, best first, with their vectors."""
-        n = self.count()
-        if n == 0:
-            return []
+    def query(
+        self,
+        vector: np.ndarray,
+        k: int,
+        where: dict[str, Any] | None = None,
+        *,
+        full: bool = True,
+    ) -> list[Hit]:
+        """Nearest chunks to a query vector, best first; with texts and vectors when `full`.
+
+        Without them (ids, scores, metadata) a wide candidate query costs a third less:
+        the retriever fetches texts and vectors only for the few candidates it keeps.
+
+        No count() first: Chroma returns fewer than `k` (or none) by itself, and counting a
+        100k-chunk collection costs more than the query (16 ms vs 5 ms here).
+        """
         res = self.chunks.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
-            n_results=min(k, n),
+            n_results=k,
             where=where,
-            include=["documents", "metadatas", "distances", "embeddings"],
+            include=["metadatas", "distances", *(["documents", "embeddings"] if full else [])],
         )
+        ids = res["ids"][0]
+        texts = res["documents"][0] if full else [""] * len(ids)
+        vectors = res["embeddings"][0] if full else [None] * len(ids)
         return [
-            Hit(cid, text, meta, 1.0 - float(dist), np.asarray(emb, dtype=np.float32))
+            Hit(
+                cid,
+                text,
+                meta,
+                1.0 - float(dist),
+                None if emb is None else np.asarray(emb, dtype=np.float32),
+            )
             for cid, text, meta, dist, emb in zip(
-                res["ids"][0],
-                res["documents"][0],
-                res["metadatas"][0],
-                res["distances"][0],
-                res["embeddings"][0],
-                strict=True,
+                ids, texts, res["metadatas"][0], res["distances"][0], vectors, strict=True
             )
         ]
 
