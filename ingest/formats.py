@@ -205,11 +205,20 @@ def map_fields(obj: Mapping[str, object]) -> dict[str, str]:
     return fields
 
 
-def _record(suffix: str, index: int, fields: dict[str, str], no_text: str = "") -> Parsed:
+def _record(
+    suffix: str, index: int, fields: dict[str, str], no_text: str = "", line: int = 0
+) -> Parsed:
     if fields.get("text"):
         return Parsed(suffix, index, fields)
-    reason = no_text or f"record {index} has no text (expected one of the fields {TEXT_FIELDS})"
-    return Parsed(suffix, index, None, reason)
+    what, where = _failed_at(suffix, index, line)
+    reason = no_text or f"{what} has no text (expected one of the fields {TEXT_FIELDS})"
+    return Parsed(where, index, None, reason)
+
+
+def _failed_at(suffix: str, index: int, line: int) -> tuple[str, str]:
+    """How a failed record is named: by its line in line-based files (the number an editor
+    shows), else by its record index. Good records keep `suffix`, part of their doc id."""
+    return (f"line {line}", f"#line {line}") if line else (f"record {index}", suffix)
 
 
 # --------------------------------------------------------------------------------------
@@ -299,11 +308,12 @@ _JSON_KINDS = {"list": "array", "str": "string", "int": "number", "float": "numb
 _JSON_KINDS |= {"bool": "boolean", "NoneType": "null"}
 
 
-def _object_record(value: object, suffix: str, index: int) -> Parsed:
+def _object_record(value: object, suffix: str, index: int, line: int = 0) -> Parsed:
     if not isinstance(value, dict):
         kind = _JSON_KINDS.get(type(value).__name__, "value")
-        return Parsed(suffix, index, None, f"record {index} is a JSON {kind}, not an object")
-    return _record(suffix, index, map_fields(value))
+        what, where = _failed_at(suffix, index, line)
+        return Parsed(where, index, None, f"{what} is a JSON {kind}, not an object")
+    return _record(suffix, index, map_fields(value), line=line)
 
 
 def parse_json(text: str) -> Iterator[Parsed]:
@@ -398,11 +408,7 @@ def parse_jsonl(text: str) -> Iterator[Parsed]:
                 f"#line {line_no}", index, None, f"line {line_no} is not valid JSON: {msg}"
             )
         else:
-            record = _object_record(value, f"#{index}", index)
-            if record.fields is None:  # a failure names the line, as a broken line does
-                reason = record.reason.replace(f"record {index}", f"line {line_no}", 1)
-                record = Parsed(f"#line {line_no}", index, None, reason)
-            yield record
+            yield _object_record(value, f"#{index}", index, line_no)
         index += 1
 
 
