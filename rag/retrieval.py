@@ -158,7 +158,7 @@ class Retriever:
             if cid not in hits:  # deleted by an ingest since the candidates were found
                 continue
             hit = hits[cid]
-            cos = float(np.dot(hit.vector, qvec)) if hit.vector is not None else hit.score
+            cos = float(np.dot(hit.vector, qvec))  # get_chunks always brings the vector
             passages.append(Passage.from_hit(hit, fused[cid], cos, bm25_scores.get(cid, 0.0)))
         passages.sort(key=lambda p: p.score, reverse=True)
         return mmr(passages, k, s.mmr_lambda)
