@@ -51,6 +51,9 @@ def run(
         10, "--k", min=1, max=50, help="Passages each question is answered from."
     ),
     limit: int = typer.Option(None, "--limit", min=1, help="Only the first N questions."),
+    split: str = typer.Option(
+        None, "--split", help="Only the questions of this split: dev (fitting) or test (reporting)."
+    ),
     report: Path = typer.Option(
         None, "--report", help="Write results.json, report.md and PNG plots in this directory."
     ),
@@ -77,6 +80,8 @@ def run(
         raise ConfigError(f"--retriever {retriever}: use dense, bm25 or hybrid")
     if mode not in (None, "auto", "extractive", "llm"):
         raise ConfigError(f"--mode {mode}: use extractive or llm")
+    if split not in (None, "dev", "test"):
+        raise ConfigError(f"--split {split}: use dev or test")
     gates = parse_gates(minimum)  # before the slow part: a typo fails at once
     base = load_results(baseline) if baseline is not None else None
     loaded = load_suite(suite)
@@ -87,6 +92,7 @@ def run(
         k=k,
         limit=limit,
         judge=judge,
+        split=split,
     )
     results = run_suite(loaded, settings_from_env(), options, console)
     print_summary(results, base, Console())
@@ -118,6 +124,61 @@ def _print_ingest(info: dict[str, Any], console: Console) -> None:
             + ", ".join(missing[:10]),
             highlight=False,
         )
+
+
+@eval_app.command("calibrate")
+@edge
+def calibrate_command(
+    suite: Path = typer.Argument(
+        ..., help="A suite.yaml (with dev/test splits), or its directory."
+    ),
+    out: Path = typer.Option(..., "--out", help="Where to write the model JSON."),
+    split: str = typer.Option("dev", "--split", help="The split to fit on: dev, test or all."),
+    k: int = typer.Option(5, "--k", min=1, max=50, help="Passages retrieved per question."),
+    features_out: Path = typer.Option(
+        None, "--features", help="Also save every question's features (JSON lines)."
+    ),
+) -> None:
+    """Fit the answerability model (answer or "not found") on a suite's dev split.
+
+    Use the result with RAG_ANSWERABILITY_MODEL=FILE, then report on the held-back split:
+    `rag eval SUITE --split test`.
+    """
+    import json
+
+    from eval.calibrate import collect, fit, write_model
+    from eval.suite import load_suite
+
+    if split not in ("dev", "test", "all"):
+        raise ConfigError(f"--split {split}: use dev, test or all")
+    loaded = load_suite(suite)
+    console = Console(stderr=True)
+    settings = settings_from_env()
+    rows = collect(loaded, settings, None if split == "all" else split, k, console)
+    if features_out is not None:
+        features_out.write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+        )
+    info = {
+        "suite": loaded.name,
+        "split": split,
+        "questions": len(rows),
+        "embed_model": settings.embed_model,
+        "embed_backend": settings.embed_backend,
+        "k": k,
+    }
+    model = fit(rows, info)
+    path = write_model(model, out)
+    typer.echo(
+        f"thresholds: same-language evidence {model['thresholds']['same']:.2f}, "
+        f"other-language evidence {model['thresholds']['other']:.2f}"
+    )
+    for pair, rates in model["info"]["dev_rates"].items():
+        typer.echo(
+            f"{pair}: answered_rate {rates['answered_rate']}, not_found_accuracy "
+            f"{rates['not_found_accuracy']} ({rates['questions']} questions, {split} split)"
+        )
+    typer.echo(f"wrote {path}")
 
 
 @eval_app.command("convert-squad")

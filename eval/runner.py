@@ -49,6 +49,7 @@ class RunOptions:
     k: int = 10
     limit: int | None = None
     judge: bool = False
+    split: str | None = None  # only the questions of this split (dev or test)
 
 
 def _corpus_files(corpus: Path) -> Iterator[Path]:
@@ -169,7 +170,12 @@ def run_suite(
     assistant = Assistant.from_settings(settings, embedder=embedder)
     judge_model, judge_prompt = _judge(assistant, options)
 
-    questions = suite.questions[: options.limit] if options.limit else suite.questions
+    questions = [q for q in suite.questions if not options.split or q.split == options.split]
+    if not questions:
+        raise InputError(
+            str(suite.questions_path), f"has no questions with split {options.split!r}"
+        )
+    questions = questions[: options.limit] if options.limit else questions
     records = []
     started = time.perf_counter()
     with _progress(console) as progress:
@@ -248,6 +254,7 @@ def _config(
         "mode": options.mode or settings.answer_mode,
         "k": options.k,
         "limit": options.limit,
+        "split": options.split,
         "judge": options.judge,
         "embed_model": settings.embed_model,
         "embed_backend": settings.embed_backend,

@@ -19,9 +19,16 @@ HIT_KS = (1, 3, 5, 10)
 RETRIEVAL_K = 10  # the deepest cut-off a metric looks at (hit@10, mrr@10, ndcg@10)
 RETRIEVAL = ("hit@1", "hit@3", "hit@5", "hit@10", "recall@5", "mrr@10", "ndcg@10")
 EVIDENCE = ("evidence_hit@5", "evidence_hit@10")
-ANSWER = ("exact_match", "f1", "contains_answer", "answered_rate", "not_found_accuracy")
+ANSWER = (
+    "exact_match",
+    "f1",
+    "contains_answer",
+    "answered_rate",
+    "not_found_accuracy",
+    "false_answer_rate",
+)
 JUDGE = ("judge_faithfulness", "judge_correctness")
-CITATIONS = ("citation_precision", "citation_recall", "supported_rate")
+CITATIONS = ("citation_precision", "citation_recall", "supported_rate", "claim_support_rate")
 SECTIONS = ("retrieval", "answer", "citations", "latency")
 SNIPPET_CHARS = 300
 
@@ -55,6 +62,9 @@ def score_question(
         scores["citation_recall"] = m.citation_recall([d for d, _ in cited], q.relevant_docs)
     else:
         scores["not_found"] = 1.0 if not_found else 0.0
+        scores["false_answer"] = 0.0 if not_found else 1.0
+    if answer.claim_check is not None:
+        scores["claims"], scores["supported_claims"] = answer.claim_check
     if not not_found:
         by_n = {c.n: (c.text, c.supporting) for c in answer.citations}
         scores["supported"], scores["sentences"] = m.supported_sentences(answer.text, by_n)
@@ -63,6 +73,7 @@ def score_question(
         "id": q.id,
         "question": q.question,
         "lang": q.lang,
+        "pair": q.pair,
         "answerable": q.answerable,
         "answers": q.answers,
         "relevant_docs": q.relevant_docs,
@@ -101,6 +112,7 @@ def summarize(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         "contains_answer": avg("contains_answer"),
         "answered_rate": avg("answered"),
         "not_found_accuracy": avg("not_found"),
+        "false_answer_rate": avg("false_answer"),
     }
     if any("judge_correctness" in r["metrics"] for r in records):
         answer.update({key: avg(key) for key in JUDGE})
@@ -110,17 +122,28 @@ def summarize(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         "citation_precision": avg("citation_precision"),
         "citation_recall": avg("citation_recall"),
         "supported_rate": round(supported / sentences, 4) if sentences else None,
+        "claim_support_rate": _ratio(records, "supported_claims", "claims"),
     }
     latency = m.latency_summary([r["latency_s"] for r in records])
     return {"retrieval": retrieval, "answer": answer, "citations": citations, "latency": latency}
 
 
+def _ratio(records: Sequence[dict[str, Any]], part: str, whole: str) -> float | None:
+    """sum(part) / sum(whole) over the records that measure them; None when none does."""
+    total = sum(r["metrics"].get(whole, 0) for r in records)
+    return round(sum(r["metrics"].get(part, 0) for r in records) / total, 4) if total else None
+
+
 def summarize_by_lang(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The summary per question language, with the number of questions."""
+    """The summary per question language ("ar"), and per language pair ("en-ar": English
+    questions about Arabic text) when the suite names pairs; with the number of questions."""
     out: dict[str, dict[str, Any]] = {}
-    for lang in sorted({r["lang"] for r in records}):
-        subset = [r for r in records if r["lang"] == lang]
-        out[lang] = {**summarize(subset), "questions": len(subset)}
+    groups = sorted({r["lang"] for r in records}) + sorted(
+        {r.get("pair") or "" for r in records} - {""}
+    )
+    for group in groups:
+        subset = [r for r in records if group in (r["lang"], r.get("pair"))]
+        out[group] = {**summarize(subset), "questions": len(subset)}
     return out
 
 
@@ -135,7 +158,13 @@ def hit_curve(records: Sequence[dict[str, Any]], max_k: int = RETRIEVAL_K) -> li
 
 
 # --- gates -----------------------------------------------------------------------------------
-GATE_METRICS = (*RETRIEVAL, *EVIDENCE, *ANSWER, *JUDGE, *CITATIONS)  # higher is better
+# Higher is better for every gate; false_answer_rate (lower is better) is gated as
+# not_found_accuracy, its complement.
+GATE_METRICS = tuple(
+    name
+    for name in (*RETRIEVAL, *EVIDENCE, *ANSWER, *JUDGE, *CITATIONS)
+    if name != "false_answer_rate"
+)
 
 
 def lookup(results: dict[str, Any], name: str) -> float | None:
@@ -161,7 +190,7 @@ def parse_gates(specs: Sequence[str], valid: Sequence[str] = GATE_METRICS) -> di
             raise InputError(
                 f"--min {spec}",
                 f"unknown metric {metric!r}; valid: {', '.join(valid)} "
-                "(prefix ar. or en. for one language, e.g. ar.f1)",
+                "(prefix ar., en. or a pair such as en-ar. for a subset, e.g. ar.f1)",
             )
         try:
             gates[name] = float(value)

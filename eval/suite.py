@@ -20,7 +20,12 @@ from rag.errors import InputError
 SUITE_FILE = "suite.yaml"
 LANGS = ("ar", "en")
 LIST_FIELDS = ("answers", "relevant_docs", "evidence")
-KNOWN_FIELDS = {"id", "question", "lang", *LIST_FIELDS}
+# pair: question language - language of the text it is about ("en-ar": an English question
+# on Arabic articles); split: "dev" (fitting) or "test" (reporting); note: free text.
+TEXT_FIELDS = ("pair", "split", "note")
+KNOWN_FIELDS = {"id", "question", "lang", *LIST_FIELDS, *TEXT_FIELDS}
+PAIRS = ("ar-ar", "ar-en", "en-ar", "en-en")
+SPLITS = ("dev", "test")
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,9 @@ class Question:
     relevant_docs: list[str] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
     line: int = 0
+    pair: str = ""
+    split: str = ""
+    note: str = ""
 
     @property
     def answerable(self) -> bool:
@@ -143,7 +151,19 @@ def _question(record: Any, where: str, line: int) -> Question:
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             raise InputError(where, f"`{key}` must be a list of non-empty strings")
         lists[key] = value
-    return Question(str(qid), text.strip(), lang, line=line, **lists)
+    texts: dict[str, str] = {}
+    for key in TEXT_FIELDS:
+        value = record.get(key) or ""
+        if not isinstance(value, str):
+            raise InputError(where, f"`{key}` must be a string")
+        texts[key] = value.strip()
+    if texts["pair"] and (texts["pair"] not in PAIRS or not texts["pair"].startswith(lang)):
+        raise InputError(
+            where, f"pair {texts['pair']!r}: use {lang}-ar or {lang}-en (question language first)"
+        )
+    if texts["split"] and texts["split"] not in SPLITS:
+        raise InputError(where, f"split {texts['split']!r}: use one of {', '.join(SPLITS)}")
+    return Question(str(qid), text.strip(), lang, line=line, **lists, **texts)
 
 
 def check_doc_ids(suite: Suite, known: Iterable[str]) -> None:

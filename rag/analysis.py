@@ -185,7 +185,7 @@ ENGLISH_STOPWORDS = frozenset(
 )
 
 
-def _prepare(text: str) -> str:
+def prepare(text: str) -> str:
     """NFKC, no diacritics or tatweel, Western digits, lower case; letters kept as written."""
     text = unicodedata.normalize("NFKC", text)
     return _DIACRITICS.sub("", text).replace(_TATWEEL, "").translate(_DIGITS).lower()
@@ -193,7 +193,7 @@ def _prepare(text: str) -> str:
 
 def normalize_arabic(text: str) -> str:
     """NFKC, no diacritics or tatweel, one alef, ة->ه, ى->ي, Western digits, lower case."""
-    return _prepare(text).translate(_ALEF)
+    return prepare(text).translate(_ALEF)
 
 
 def tokenize(text: str) -> list[str]:
@@ -234,7 +234,7 @@ def analyze(text: str) -> list[str]:
     """Tokens for BM25: normalised, stop words dropped, stemmed."""
     return [
         stem(t)
-        for t in _TOKEN.findall(_prepare(text))
+        for t in _TOKEN.findall(prepare(text))
         if (len(t) > 1 and not is_stopword(t)) or t.isdigit()
     ]
 

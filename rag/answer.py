@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from rag.retrieval import Passage
 
+if TYPE_CHECKING:
+    from rag.answerability import Judgement
+
 AnswerMode = Literal["extractive", "llm", "not_found"]
 
+RELATED = 3  # passages shown as "related" under a not-found answer
 NOT_FOUND = {
     "ar": "لا تتضمن المقالات المتاحة إجابة عن هذا السؤال.",
     "en": "The articles do not contain the answer to this question.",
@@ -75,6 +79,14 @@ class Answer:
     question: str = ""
     query: str = ""  # the standalone query retrieval used (after follow-up rewriting)
     language: str = "en"
+    answerability: Judgement | None = None  # the evidence check that chose answer or not found
+    # LLM mode: (sentences that cited a passage, those whose passage states them)
+    claim_check: tuple[int, int] | None = None
+
+    @property
+    def related(self) -> list[Passage]:
+        """Passages shown beside a "not found" answer: close to the question, not cited."""
+        return self.passages[:RELATED] if self.mode == "not_found" else []
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -96,4 +108,22 @@ class Answer:
                 }
                 for i, p in enumerate(self.passages)
             ],
+            "related": [
+                {
+                    "doc_id": p.doc_id,
+                    "chunk_id": p.chunk_id,
+                    "title": p.title,
+                    "source": p.source,
+                    "url": p.url,
+                    "date": p.date,
+                    "text": p.text,
+                }
+                for p in self.related
+            ],
+            "answerability": self.answerability.to_json() if self.answerability else None,
+            "claims": (
+                {"cited": self.claim_check[0], "supported": self.claim_check[1]}
+                if self.claim_check is not None
+                else None
+            ),
         }

@@ -7,19 +7,21 @@ extractive answer; the LLM path falls back to extractive on any failure, with a 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
 import numpy as np
 
-from rag.analysis import script_language
+from rag.analysis import normalize_arabic, script_language
 from rag.answer import Answer
+from rag.answerability import AnswerabilityModel, Judgement
 from rag.bm25_index import Bm25Index
 from rag.citations import check_citations
 from rag.embedder import Embedder, load_embedder
 from rag.errors import InputError
-from rag.extractive import extractive_answer, is_not_found, not_found_answer
-from rag.followup import format_history, rewrite_by_rule
+from rag.extractive import ScoredSentence, extractive_answer, not_found_answer, score_sentences
+from rag.followup import format_history, is_followup, is_short, rewrite_by_rule, with_history
 from rag.llm import ChatModel, LLMUnavailable, load_chat_model
 from rag.prompts import Prompts, format_passages, load_prompts
 from rag.retrieval import Filters, Mode, Passage, Retriever
@@ -29,6 +31,16 @@ from rag.store import ChunkStore, StoreProfile
 log = logging.getLogger(__name__)
 AskMode = Literal["auto", "extractive", "llm"]
 MAX_QUESTION_CHARS = 2000
+WORD_CACHE = 50_000  # word vectors kept for answerability (~75 MB at 384 floats)
+# An LLM's "not found" is overruled (quotes shown) only when the evidence check is this sure.
+CONFIDENT = 0.9
+_NOT_FOUND_REPLY = re.compile(
+    r"(do(es)? not|don't|doesn't) (contain|mention|say|state|provide|include)|"
+    r"no (information|answer|mention)|not (found|mentioned|stated)|"
+    r"لا (تتضمن|تتضمن|تذكر|يذكر|تحتوي|يحتوي|توجد|يوجد)|لم (تذكر|يذكر|يرد|ترد)|"
+    r"ليس(ت)? (هناك|في المقاطع)",
+    re.IGNORECASE,
+)
 
 
 class Assistant:
@@ -42,6 +54,7 @@ class Assistant:
         bm25: Bm25Index,
         chat_model: ChatModel | None = None,
         prompts: Prompts | None = None,
+        answerability: AnswerabilityModel | None = None,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
@@ -49,16 +62,26 @@ class Assistant:
         self.retriever = Retriever(settings, embedder, store, bm25)
         self.chat_model = chat_model
         self.prompts = prompts or load_prompts(settings.prompts_dir)
+        self._word_cache: dict[str, np.ndarray] = {}
+        self.answerability = answerability or AnswerabilityModel.load(settings.answerability_model)
 
     @classmethod
-    def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Assistant:
+    def from_settings(
+        cls,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        answerability: AnswerabilityModel | None = None,
+    ) -> Assistant:
         """Build every part from settings: the one place adapters are chosen."""
         prompts = load_prompts(settings.prompts_dir)  # fail fast on a broken prompt file
         embedder = embedder or load_embedder(settings)
         profile = StoreProfile.of(settings, embedder.dimension)
         store = ChunkStore(settings, profile)
         bm25 = Bm25Index.open(settings, store)
-        return cls(settings, embedder, store, bm25, load_chat_model(settings), prompts)
+        answerability = answerability or AnswerabilityModel.load(settings.answerability_model)
+        return cls(
+            settings, embedder, store, bm25, load_chat_model(settings), prompts, answerability
+        )
 
     # --- public API --------------------------------------------------------------------
     def ask(
@@ -105,28 +128,98 @@ class Assistant:
         if mode == "llm" and self.chat_model is None:
             notices.append("llm_unconfigured: no LLM is configured (RAG_LLM_BASE_URL); quoting.")
 
-        query = question
-        if history:
-            query, note = self._standalone(question, history, language, use_llm)
-            notices.extend(note)
-        self.retriever.refresh()
-        qvec = self.embedder.embed_query(query)
-        passages = self.retriever.retrieve(
-            query, k=k, mode=retriever, filters=filters, query_vector=qvec
+        query, passages, notes, judgement, sentences = self._retrieve(
+            question, history, language, use_llm, k, retriever, filters
         )
+        notices.extend(notes)
 
-        if use_llm and passages and not is_not_found(passages, self.settings):
-            answer = yield from self._llm_answer(question, language, passages, qvec, notices)
+        if not judgement.answerable:
+            answer = not_found_answer(question, language, passages, _not_found_reason(judgement))
+            yield answer.text
+        elif use_llm:
+            answer = yield from self._llm_answer(
+                question, language, passages, sentences, judgement, notices
+            )
         else:
-            answer = self._extractive(question, qvec, passages, language)
+            answer = extractive_answer(question, passages, sentences, self.settings, language)
             if answer.text:
                 yield answer.text
         answer.notices = notices + answer.notices
         answer.query = query
+        answer.answerability = judgement
         yield answer
 
+    def judge(
+        self, question: str, language: str, passages: list[Passage], qvec: np.ndarray
+    ) -> tuple[Judgement, list[ScoredSentence]]:
+        """Does the evidence answer `question`? With the scored candidate sentences."""
+        sentences = score_sentences(question, qvec, passages, self.embedder)
+        judgement = self.answerability.judge(
+            question, language, passages, sentences, self.retriever.bm25.rarity, self.word_vectors
+        )
+        return judgement, sentences
+
+    def word_vectors(self, words: Sequence[str]) -> np.ndarray:
+        """e5 vectors of single words (symmetric "query: " prompt), cached across questions."""
+        cache = self._word_cache
+        missing = [w for w in dict.fromkeys(words) if w not in cache]
+        if missing:
+            if len(cache) > WORD_CACHE:
+                cache.clear()
+            for word, vector in zip(
+                missing,
+                self.embedder.embed_batch([self.embedder.query_prompt + w for w in missing]),
+                strict=True,
+            ):
+                cache[word] = vector
+        if not words:
+            return np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        return np.stack([cache[w] for w in words])
+
     # --- internals ---------------------------------------------------------------------
-    def _standalone(
+    def _retrieve(
+        self,
+        question: str,
+        history: Sequence[Any] | None,
+        language: str,
+        use_llm: bool,
+        k: int | None,
+        mode: Mode | None,
+        filters: Filters | None,
+    ) -> tuple[str, list[Passage], list[str], Judgement, list[ScoredSentence]]:
+        """The standalone query, its passages and the evidence judgement.
+
+        A question is rewritten with the history only when it depends on it: its wording
+        says so (a lead word, a pronoun), or it is too short to tell and only the history
+        makes its evidence answer it. A self-contained question retrieves what it would
+        retrieve alone.
+        """
+        self.retriever.refresh()
+        notes: list[str] = []
+
+        def attempt(query: str, focus: str) -> tuple:  # type: ignore[type-arg]
+            qvec = self.embedder.embed_query(query)
+            passages = self.retriever.retrieve(
+                query, k=k, mode=mode, filters=filters, query_vector=qvec
+            )
+            judgement, sentences = self.judge(focus, language, passages, qvec)
+            return query, passages, judgement, sentences
+
+        if history and is_followup(question):
+            query, notes = self._rewrite(question, history, language, use_llm)
+            # An LLM rewrite is a whole question: its terms are the focus.
+            focus = query if use_llm and not notes and query != question else question
+            result = attempt(query, focus)
+        else:
+            result = attempt(question, question)
+            if history and is_short(question) and not result[2].answerable:
+                augmented = attempt(with_history(question, history), question)
+                if augmented[2].answerable:
+                    result = augmented
+        query, passages, judgement, sentences = result
+        return query, passages, notes, judgement, sentences
+
+    def _rewrite(
         self, question: str, history: Sequence[Any], language: str, use_llm: bool
     ) -> tuple[str, list[str]]:
         if use_llm and self.chat_model is not None:
@@ -142,17 +235,13 @@ class Assistant:
                 return rewrite_by_rule(question, history), [f"llm_fallback: {exc}"]
         return rewrite_by_rule(question, history), []
 
-    def _extractive(
-        self, question: str, qvec: np.ndarray, passages: list[Passage], language: str
-    ) -> Answer:
-        return extractive_answer(question, qvec, passages, self.embedder, self.settings, language)
-
     def _llm_answer(
         self,
         question: str,
         language: str,
         passages: list[Passage],
-        qvec: np.ndarray,
+        sentences: list[ScoredSentence],
+        judgement: Judgement,
         notices: list[str],
     ) -> Iterator[str]:
         assert self.chat_model is not None
@@ -166,31 +255,56 @@ class Assistant:
             },
         ]
         parts: list[str] = []
+
+        def quotes(note: str) -> Answer:
+            notices.append(note)
+            return extractive_answer(question, passages, sentences, self.settings, language)
+
         try:
             for delta in self.chat_model.stream(messages):
                 parts.append(delta)
                 yield delta
         except LLMUnavailable as exc:
-            notices.append(f"llm_fallback: {exc}; showing quoted passages instead.")
-            return self._extractive(question, qvec, passages, language)
+            return quotes(f"llm_fallback: {exc}; showing quoted passages instead.")
         raw = "".join(parts).strip()
         checked = check_citations(raw, passages, self.embedder, self.settings.support_threshold)
+        result: Answer
         if checked.supported == 0:
             notices.extend(checked.notices)
-            notices.append(
-                "llm_unsupported: the generated answer had no supported citation; "
-                "showing quoted passages instead."
+            if says_not_found(raw) and judgement.score < CONFIDENT:
+                # The model's "not found" stands unless the evidence check is confident.
+                result = not_found_answer(
+                    question, language, passages, "the LLM found no answer in the passages."
+                )
+            else:
+                result = quotes(
+                    "llm_unsupported: no sentence of the generated answer is stated by the "
+                    "passage it cites; showing quoted passages instead."
+                )
+        else:
+            result = Answer(
+                text=checked.text,
+                mode="llm",
+                citations=checked.citations,
+                notices=checked.notices,
+                passages=passages,
+                question=question,
+                language=language,
             )
-            return self._extractive(question, qvec, passages, language)
-        return Answer(
-            text=checked.text,
-            mode="llm",
-            citations=checked.citations,
-            notices=checked.notices,
-            passages=passages,
-            question=question,
-            language=language,
-        )
+        result.claim_check = (checked.claims, checked.supported_claims)
+        return result
+
+
+def says_not_found(text: str) -> bool:
+    """Does an LLM reply say the passages hold no answer?"""
+    return bool(_NOT_FOUND_REPLY.search(normalize_arabic(text)))
+
+
+def _not_found_reason(judgement: Judgement) -> str:
+    return (
+        f"the passages do not state what the question asks (evidence score "
+        f"{judgement.score:.2f} < {judgement.threshold:.2f} for {judgement.pair or 'no passage'})."
+    )
 
 
 __all__ = ["Answer", "Assistant", "Filters", "not_found_answer"]

@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
 import os
 import shutil
 import sys
@@ -240,6 +241,23 @@ class Bm25Index:
             for i in top
             if scores[i] > 0
         ]
+
+    def rarity(self, stems: Sequence[str]) -> dict[str, float]:
+        """Each analysed term's IDF over the indexed chunks, scaled to 0..1 (1: in no chunk).
+
+        Answerability weighs a question's focus terms by it: a missing rare name counts,
+        a missing common word barely does."""
+        if self.model is None or not self.ids:
+            return {s: 1.0 for s in stems}
+        n = len(self.ids)
+        top = math.log(1.0 + (n + 0.5) / 0.5)
+        vocab, indptr = self.model.vocab_dict, self.model.scores["indptr"]
+        out = {}
+        for term in stems:
+            tid = vocab.get(term)
+            df = int(indptr[tid + 1] - indptr[tid]) if tid is not None else 0
+            out[term] = math.log(1.0 + (n - df + 0.5) / (df + 0.5)) / top
+        return out
 
     def mask(
         self,

@@ -31,7 +31,8 @@ class ScoredSentence:
     start: int
     end: int
     text: str
-    score: float
+    score: float  # cosine + lexical bonus: the ranking
+    cos: float = 0.0  # cosine with the question alone
 
 
 def score_sentences(
@@ -51,20 +52,24 @@ def score_sentences(
     scored = []
     for (n, start, end, text), cos in zip(candidates, dense, strict=True):
         overlap = len(qterms & set(analyze(text))) / len(qterms) if qterms else 0.0
-        scored.append(ScoredSentence(n, start, end, text, float(cos) + LEXICAL_WEIGHT * overlap))
+        scored.append(
+            ScoredSentence(n, start, end, text, float(cos) + LEXICAL_WEIGHT * overlap, float(cos))
+        )
     return scored
 
 
-def is_not_found(passages: list[Passage], settings: Settings) -> bool:
-    """Evidence too weak: the best passage is not close enough to the question."""
-    return not passages or max(p.dense_score for p in passages) < settings.not_found_threshold
-
-
-def not_found_answer(question: str, language: str, passages: list[Passage]) -> Answer:
+def not_found_answer(
+    question: str, language: str, passages: list[Passage], reason: str = ""
+) -> Answer:
+    """ "The articles do not answer this"; the closest passages stay as related, uncited."""
     return Answer(
         text=NOT_FOUND.get(language, NOT_FOUND["en"]),
         mode="not_found",
-        notices=["not_found: no passage is close enough to the question to answer from."],
+        notices=[
+            "not_found: "
+            + (reason or "the retrieved passages do not answer the question.")
+            + (" The closest passages are listed as related, not cited." if passages else "")
+        ],
         passages=passages,
         question=question,
         language=language,
@@ -73,19 +78,15 @@ def not_found_answer(question: str, language: str, passages: list[Passage]) -> A
 
 def extractive_answer(
     question: str,
-    qvec: np.ndarray,
     passages: list[Passage],
-    embedder: Embedder,
+    scored: list[ScoredSentence],
     settings: Settings,
     language: str,
 ) -> Answer:
-    """Quote the best sentences with [n] markers, or say the articles do not answer."""
-    if is_not_found(passages, settings):
-        return not_found_answer(question, language, passages)
-    scored = score_sentences(question, qvec, passages, embedder)
+    """Quote the best sentences with [n] markers (answerability was decided before)."""
     if not scored:
         return not_found_answer(question, language, passages)
-    scored.sort(key=lambda s: s.score, reverse=True)
+    scored = sorted(scored, key=lambda s: s.score, reverse=True)
     best = scored[0].score
     chosen: list[ScoredSentence] = []
     per_passage: dict[int, int] = {}

@@ -11,7 +11,17 @@ from rag.analysis import analyze, normalize_arabic
 # "and what did Russia say?", "what about France?", "وماذا قالت روسيا؟", "ماذا عن فرنسا؟"
 _EN_LEAD = re.compile(r"^\s*(and|also|what about|how about|then|but)\b", re.IGNORECASE)
 _EN_PRONOUN = re.compile(r"\b(he|she|it|they|him|her|them|his|their|its|this|that|there)\b", re.I)
-_AR_LEAD = re.compile(r"^\s*(و|ف)(ماذا|ما|من|هل|كيف|متى|اين|لماذا|كم|اي)\b|^\s*(ماذا|وماذا) عن\b")
+_AR_LEAD = re.compile(r"^\s*(و|ف)(ماذا|ما|من|هل|كيف|متي|اين|لماذا|كم|اي)\b|^\s*(ماذا|وماذا) عن\b")
+# Arabic pronouns and demonstratives that stand as words (attached ones are in the words).
+_AR_PRONOUN = re.compile(
+    r"(?:^|\s)(هو|هي|هم|هما|ذلك|تلك|هذا|هذه|هناك|عنه|عنها|عنهم|منه|منها|له|لها|لهم|عليه|"
+    r"عليها|فيه|فيها|بها|به)(?=\s|[؟?.!،]|$)"
+)
+# "ما هي" / "من هو" open a question; their pronoun points at nothing before.
+_AR_COPULA = re.compile(r"^\s*(ما|من|ماذا)\s+(هو|هي|هم|هما)\b")
+# A question this short may be an ellipsis ("the date?") or complete ("Lavrov?"): the
+# assistant lets the evidence decide.
+SHORT_QUESTION_TERMS = 2
 
 
 def history_pairs(history: Sequence[Any] | None) -> list[tuple[str, str]]:
@@ -34,19 +44,34 @@ def history_pairs(history: Sequence[Any] | None) -> list[tuple[str, str]]:
 
 
 def is_followup(question: str) -> bool:
-    """Does the question lean on an earlier one?"""
+    """Does the question's wording lean on an earlier one: a lead word ("and", "what
+    about", "وماذا") or a pronoun in a short question ("what did he say?", "متى قال ذلك؟")."""
     if _EN_LEAD.search(question) or _AR_LEAD.search(normalize_arabic(question)):
         return True
     words = analyze(question)
-    return len(words) <= 2 or (len(words) <= 5 and bool(_EN_PRONOUN.search(question)))
+    arabic = _AR_COPULA.sub(r"\1", normalize_arabic(question))
+    pronoun = _EN_PRONOUN.search(question) or _AR_PRONOUN.search(arabic)
+    return len(words) <= 5 and bool(pronoun)
+
+
+def is_short(question: str) -> bool:
+    """Too few content words to tell from the wording whether it stands alone."""
+    return len(analyze(question)) <= SHORT_QUESTION_TERMS
+
+
+def with_history(question: str, history: Sequence[Any] | None) -> str:
+    """The question with the previous question's words appended, for retrieval."""
+    previous = [text for role, text in history_pairs(history) if role == "user"]
+    if not previous:
+        return question
+    return f"{question.strip()} ({previous[-1].strip()})"
 
 
 def rewrite_by_rule(question: str, history: Sequence[Any] | None) -> str:
     """Without an LLM: a follow-up borrows the previous question's words."""
-    previous = [text for role, text in history_pairs(history) if role == "user"]
-    if not previous or not is_followup(question):
+    if not is_followup(question):
         return question
-    return f"{question.strip()} ({previous[-1].strip()})"
+    return with_history(question, history)
 
 
 def format_history(history: Sequence[Any] | None, turns: int = 6) -> str:

@@ -143,8 +143,13 @@ class Retriever:
         )
 
         fused: dict[str, float] = {}
-        for rank, hit in enumerate(dense):
-            fused[hit.chunk_id] = s.dense_weight / (s.rrf_k + rank + 1)
+        qlang = script_language(query)
+        for rank, hit in zip(language_ranks(dense), dense, strict=True):
+            weight = s.dense_weight
+            if mode == "hybrid" and hit.metadata.get("language") not in (qlang, "other", ""):
+                # BM25 cannot see a passage in another language: its share goes to dense.
+                weight += s.bm25_weight
+            fused[hit.chunk_id] = weight / (s.rrf_k + rank + 1)
         for rank, (cid, _) in enumerate(lexical):
             fused[cid] = fused.get(cid, 0.0) + s.bm25_weight / (s.rrf_k + rank + 1)
         if not fused:
@@ -189,6 +194,24 @@ class Retriever:
             for h in found
             if h.score >= floor and (lang == "other" or h.language in (lang, "other", ""))
         ]
+
+
+def language_ranks(hits: list[Hit]) -> list[int]:
+    """Each dense hit's rank among the hits of its own language.
+
+    multilingual-e5 scores a passage in the question's language above an equally relevant
+    one in the other language, so by plain rank an English question's Arabic answer sits
+    under every English passage on the subject. Ranked within its language, the best
+    passage of each language enters fusion on equal terms; BM25 (question language only)
+    still favours the question's language when it matches words.
+    """
+    seen: dict[str, int] = {}
+    ranks = []
+    for hit in hits:
+        lang = str(hit.metadata.get("language", ""))
+        ranks.append(seen.get(lang, 0))
+        seen[lang] = seen.get(lang, 0) + 1
+    return ranks
 
 
 def mmr(passages: list[Passage], k: int, lam: float) -> list[Passage]:

@@ -140,15 +140,17 @@ class Settings(BaseSettings):
         0.8,
         ge=0,
         le=1,
-        description="Cosine a cited sentence needs with its passage's best sentence to count.",
-    )
-    not_found_threshold: float = Field(
-        0.78,
-        ge=0,
-        le=1,
         description=(
-            "Cosine similarity (question vs best passage) under which the answer is "
-            "'the articles do not contain this'. Calibrated on the seed suite."
+            "Cosine a cited sentence needs with its evidence when claim and passage are in "
+            "different languages (same-language claims are checked word by word)."
+        ),
+    )
+    answerability_model: Path | None = Field(
+        None,
+        description=(
+            "Answerability model (JSON from `rag eval calibrate`) that decides whether the "
+            "retrieved evidence answers a question or the answer is 'not found'. Empty: the "
+            "shipped one, fitted on the dev suite."
         ),
     )
     extractive_sentences: int = Field(

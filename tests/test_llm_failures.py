@@ -6,11 +6,7 @@ errors, rate limits, garbage, silence. The real local server is covered in test_
 
 from __future__ import annotations
 
-import json
 import re
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from conftest import free_port, make_settings
@@ -18,91 +14,6 @@ from conftest import free_port, make_settings
 from rag.assistant import Assistant
 
 pytestmark = pytest.mark.slow
-
-
-class ScriptedLLM:
-    """Replies to /v1/chat/completions following a script of behaviours, one per request."""
-
-    def __init__(self, script: list[str]) -> None:
-        self.script = list(script)
-        self.requests: list[dict] = []
-        self.port = free_port()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                outer.requests.append(body)
-                action = outer.script.pop(0) if outer.script else "cite"
-                if action in ("500", "429"):
-                    self.send_response(int(action))
-                    self.send_header("Content-Type", "application/json")
-                    self.end_headers()
-                    self.wfile.write(b'{"error": {"message": "scripted failure"}}')
-                    return
-                if action == "hang":
-                    time.sleep(5)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.end_headers()
-                if action == "garbage":
-                    self.wfile.write(b"data: {not json at all\n\n")
-                    return
-                for piece in outer.reply(body, action):
-                    chunk = {
-                        "id": "x",
-                        "object": "chat.completion.chunk",
-                        "created": 0,
-                        "model": "m",
-                        "choices": [
-                            {"index": 0, "delta": {"content": piece}, "finish_reason": None}
-                        ],
-                    }
-                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
-                self.wfile.write(b"data: [DONE]\n\n")
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def reply(self, body: dict, action: str) -> list[str]:
-        prompt = body["messages"][-1]["content"]
-        if action == "hacked":
-            return ["HACKED"]
-        # Cite the passage that really holds the Erdogan sentence, plus a made-up claim.
-        n = next(
-            m.group(1)
-            for m in re.finditer(r'<passage n="(\d+)"[^>]*>(.*?)</passage>', prompt, re.S)
-            if "Erdogan" in m.group(2)
-        )
-        return [
-            "Erdogan demanded the withdrawal ",
-            f"of Armenian forces [{n}]. ",
-            "He also bought a yacht [9].",
-        ]
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
-
-    def close(self) -> None:
-        self.server.shutdown()
-
-
-@pytest.fixture()
-def scripted():
-    servers: list[ScriptedLLM] = []
-
-    def start(*script: str) -> ScriptedLLM:
-        servers.append(ScriptedLLM(list(script)))
-        return servers[-1]
-
-    yield start
-    for s in servers:
-        s.close()
 
 
 def assistant_for(data, url, embedder, timeout: float = 10) -> Assistant:

@@ -23,12 +23,14 @@ LABELS = {
     "en": {
         "sources": "Sources",
         "more": "Other retrieved passages ({n})",
+        "related": "Related passages, which do not answer the question ({n})",
         "open": "open article",
         "note": "Note",
     },
     "ar": {
         "sources": "المصادر",
         "more": "مقاطع أخرى مسترجعة ({n})",
+        "related": "مقاطع ذات صلة لا تجيب عن السؤال ({n})",
         "open": "فتح المقال",
         "note": "ملاحظة",
     },
@@ -79,9 +81,13 @@ def answer_message(answer: Answer, turn: str) -> str:
         parts.extend(citation_html(c, turn, labels) for c in answer.citations)
         parts.append("</div>")
     others = [(i, p) for i, p in enumerate(answer.passages, start=1) if i not in cited]
+    if answer.mode == "not_found":  # shown open, as related: nothing is cited
+        others = others[: len(answer.related)]
     if others:
+        label, opened = ("related", " open") if answer.mode == "not_found" else ("more", "")
         parts.append(
-            f'<details class="rag-more"><summary>{labels["more"].format(n=len(others))}</summary>'
+            f'<details class="rag-more"{opened}>'
+            f"<summary>{labels[label].format(n=len(others))}</summary>"
         )
         parts.extend(passage_html(n, p, turn, labels) for n, p in others)
         parts.append("</details>")

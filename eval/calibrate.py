@@ -1,0 +1,175 @@
+"""Fit the answerability model on a suite's dev split: `rag eval calibrate SUITE --out FILE`.
+
+For every question the assistant retrieves as it would to answer, and the evidence features
+are recorded (rag/answerability.py). A monotone logistic regression per evidence side
+(question's language, other language), on standardised features with balanced classes,
+gives a probability; the two thresholds maximise the worst rate over the language pairs
+(not_found_accuracy on unanswerable questions, answered_rate on answerable ones), so that
+no pair is sacrificed for another. `rag eval SUITE --split test` then reports on held-back
+questions.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+
+from eval.suite import Question, Suite
+from rag.answerability import MODEL_FEATURES, AnswerabilityModel, probability, side_vector
+from rag.settings import Settings
+
+C = 1.0  # inverse regularisation strength of the logistic regression
+# The direction each feature may push the score (see fit_monotone).
+SIGNS = {name: -1 if "missing" in name else 1 for name in MODEL_FEATURES}
+
+
+def collect(
+    suite: Suite, user_settings: Settings, split: str | None, k: int, console: Console
+) -> list[dict[str, Any]]:
+    """Features, runtime pair and label of every question of the split."""
+    from eval.runner import eval_settings, prepare_store
+    from rag.analysis import script_language
+    from rag.assistant import Assistant
+    from rag.embedder import load_embedder
+
+    settings = eval_settings(user_settings, suite)
+    embedder = load_embedder(settings)
+    prepare_store(settings, suite, embedder, console)
+    assistant = Assistant.from_settings(
+        settings, embedder=embedder, answerability=AnswerabilityModel.untrained()
+    )
+    questions = [q for q in suite.questions if not split or q.split == split]
+    rows = []
+    for q in questions:
+        language = script_language(q.question)
+        language = language if language in ("ar", "en") else "en"
+        qvec = embedder.embed_query(q.question)
+        passages = assistant.retriever.retrieve(q.question, k=k, query_vector=qvec)
+        judgement, _ = assistant.judge(q.question, language, passages, qvec)
+        rows.append(
+            {
+                "id": q.id,
+                "lang": language,
+                "pair": q.pair or judgement.pair or f"{language}-{language}",
+                "answerable": q.answerable,
+                "features": judgement.features,
+                "hit@5": _hit(q, [p.doc_id for p in passages[:5]]),
+            }
+        )
+    return rows
+
+
+def _hit(q: Question, docs: Sequence[str]) -> float | None:
+    return float(any(d in q.relevant_docs for d in docs)) if q.relevant_docs else None
+
+
+def fit(rows: Sequence[dict[str, Any]], info: dict[str, Any]) -> dict[str, Any]:
+    """The model JSON (rag/answerability.json's format) from collected rows.
+
+    The "same" model learns from questions whose answer (or planted non-answer) is in their
+    own language, the "other" model from cross-language ones, each on its side's features.
+    The two thresholds are then chosen together, on a grid, for the best worst rate over
+    the language pairs: either side clearing its threshold answers, so each threshold also
+    guards the other side's pairs against false answers."""
+    models: dict[str, dict[str, Any]] = {}
+    scores: dict[str, np.ndarray] = {}
+    same_pair = np.array([r["pair"][:2] == r["pair"][3:] for r in rows])
+    y_all = np.array([r["answerable"] for r in rows], dtype=int)
+    for side, mask in (("same", same_pair), ("other", ~same_pair)):
+        if len(set(y_all[mask])) < 2:
+            mask = np.ones(len(rows), dtype=bool)  # one class only: learn from every row
+        x_all = np.array([side_vector(r["features"], side) for r in rows], dtype=float)
+        x, y = x_all[mask], y_all[mask]
+        mean, scale = x.mean(axis=0), x.std(axis=0)
+        scale[scale < 1e-9] = 1.0
+        weights, bias = fit_monotone((x - mean) / scale, y, [SIGNS[f] for f in MODEL_FEATURES])
+        models[side] = {
+            "features": list(MODEL_FEATURES),
+            "mean": [round(float(v), 6) for v in mean],
+            "scale": [round(float(v), 6) for v in scale],
+            "weights": [round(float(v), 6) for v in weights],
+            "bias": round(float(bias), 6),
+        }
+        present = np.array([r["features"].get(f"{side}_present", 1.0) for r in rows])
+        scores[side] = np.array([probability(models[side], v) for v in x_all]) * (present > 0)
+    thresholds, report = _best_thresholds(rows, scores)
+    return {
+        "models": models,
+        "thresholds": thresholds,
+        "info": {**info, "fitted": time.strftime("%Y-%m-%d"), "dev_rates": report},
+    }
+
+
+def _best_thresholds(
+    rows: Sequence[dict[str, Any]], scores: dict[str, np.ndarray]
+) -> tuple[dict[str, float], dict[str, dict[str, Any]]]:
+    pairs = np.array([r["pair"] for r in rows])
+    y = np.array([r["answerable"] for r in rows], dtype=bool)
+    grid = np.round(np.arange(0.02, 0.99, 0.01), 2)
+
+    def rates(same_t: float, other_t: float) -> dict[str, dict[str, Any]]:
+        answered = (scores["same"] >= same_t) | (scores["other"] >= other_t)
+        out = {}
+        for pair in sorted(set(pairs)):
+            k = pairs == pair
+            pos, neg = answered[k & y], answered[k & ~y]
+            out[pair] = {
+                "answered_rate": round(float(pos.mean()), 4) if len(pos) else None,
+                "not_found_accuracy": round(float(1 - neg.mean()), 4) if len(neg) else None,
+                "questions": int(k.sum()),
+            }
+        return out
+
+    def quality(t: tuple[float, float]) -> tuple[float, float]:
+        values = [
+            v
+            for r in rates(*t).values()
+            for key, v in r.items()
+            if key != "questions" and v is not None
+        ]
+        return (min(values), sum(values) / len(values)) if values else (0.0, 0.0)
+
+    best = max(((a, b) for a in grid for b in grid), key=quality)
+    return {"same": float(best[0]), "other": float(best[1])}, rates(*best)
+
+
+def fit_monotone(x: np.ndarray, y: np.ndarray, signs: Sequence[int]) -> tuple[np.ndarray, float]:
+    """L2-regularised logistic regression with balanced classes whose weights keep the
+    sign evidence gives them (+1: more means answerable, -1: less, 0: free).
+
+    Unconstrained, correlated features trade signs on a few hundred questions (a higher
+    cosine lowering the score), which does not carry over to another archive."""
+    from scipy.optimize import minimize
+
+    n, d = x.shape
+    class_weight = {c: n / (2.0 * max(1, int((y == c).sum()))) for c in (0, 1)}
+    sample = np.array([class_weight[int(v)] for v in y])
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        w, b = theta[:d], theta[d]
+        z = x @ w + b
+        p = 1.0 / (1.0 + np.exp(-z))
+        eps = 1e-12
+        value = -np.sum(sample * (y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps)))
+        value += 0.5 / C * float(w @ w)
+        residual = sample * (p - y)
+        grad = np.concatenate([x.T @ residual + w / C, [residual.sum()]])
+        return float(value), grad
+
+    bounds = [(0.0, None) if s > 0 else (None, 0.0) if s < 0 else (None, None) for s in signs]
+    result = minimize(
+        loss, np.zeros(d + 1), jac=True, method="L-BFGS-B", bounds=[*bounds, (None, None)]
+    )
+    return result.x[:d], float(result.x[d])
+
+
+def write_model(model: dict[str, Any], out: Path) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(model, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return out

@@ -1,0 +1,265 @@
+"""Does the retrieved evidence answer the question, or is it merely about the same subject?
+
+multilingual-e5 gives unrelated same-topic text cosines of 0.75-0.85, so a cosine alone
+cannot tell "answers" from "is about". The judgement combines it with what the best
+evidence window (a top sentence and its neighbours) states of the question's focus terms,
+weighted by their rarity in the archive, and with how far the best passage stands out from
+the other candidates. Evidence in the question's language and in the other language are
+described separately (multilingual-e5 scores the other language lower, and words can only
+be compared within one script, names and numbers aside), each by a monotone logistic model
+with its own threshold; the evidence answers when either side clears its threshold. Models
+and thresholds are fitted on the dev split of the dev suite (`rag eval calibrate`) and
+stored as plain JSON beside this module.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.analysis import is_stopword, prepare
+from rag.errors import ConfigError
+from rag.extractive import ScoredSentence as Sentence
+from rag.focus import coverage, focus_terms, index_text
+from rag.retrieval import Passage
+from rag.sentences import Span, split_sentences
+
+DEFAULT_MODEL = Path(__file__).with_name("answerability.json")
+SIDES = ("same", "other")  # evidence in the question's language, and in the other one
+SIDE_FEATURES = (
+    "cos",  # best sentence on this side: cosine with the question
+    "passage_cos",  # best passage on this side: cosine with the question
+    "coverage",  # rarity-weighted share of focus terms a window states (stems, names, digits)
+    "missing_weight",  # rarity of the rarest focus term that window does not state
+    "soft_coverage",  # share of question words with a near word (e5) in the window
+    "soft_mean",  # mean over question words of the best word similarity in the window
+    "present",  # 1 when the passages have this side at all
+)
+# What each side's model reads: its side's features (without "present") and the number check.
+MODEL_FEATURES = (*(n for n in SIDE_FEATURES if n != "present"), "number_missing")
+FEATURES = (
+    *(f"{side}_{name}" for side in SIDES for name in SIDE_FEATURES),
+    "cos_margin",  # best passage cosine minus the mean of the other top passages
+    "number_missing",  # the question names a number no candidate window states
+    "bm25_agree",  # the best dense passage is also a BM25 hit
+)
+# Stand-ins for a side the passages do not have (a monolingual archive).
+ABSENT = {"cos": 0.7, "passage_cos": 0.7, "soft_mean": 0.7}
+TOP_WINDOWS = 3  # evidence windows tried per side: its best sentences by cosine
+STATS_PASSAGES = 5  # passages judged: asking for more (k) does not change the judgement
+SOFT_MATCH = 0.9  # e5 similarity at which two words count as the same (or a translation)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+Rarity = Callable[[Sequence[str]], Mapping[str, float]]
+WordVectors = Callable[[Sequence[str]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The answerability decision for one question and its retrieved passages."""
+
+    answerable: bool
+    score: float  # calibrated probability that the evidence answers the question
+    threshold: float
+    pair: str  # question language - evidence language, e.g. "en-ar"
+    features: dict[str, float] = field(default_factory=dict)
+    evidence: tuple[int, int, int] | None = None  # passage n (1-based), start, end
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "answerable": self.answerable,
+            "score": round(self.score, 4),
+            "threshold": round(self.threshold, 4),
+            "pair": self.pair,
+        }
+
+
+def content_words(text: str) -> list[str]:
+    """Distinct prepared words of 3+ letters, no stop words or digits: what soft matching
+    compares (an English question word may meet its Arabic translation)."""
+    out = []
+    for raw in _WORD.findall(text):
+        word = prepare(raw)
+        if len(word) >= 3 and not word.isdigit() and not is_stopword(word):
+            out.append(word)
+    return list(dict.fromkeys(out))
+
+
+def features(
+    question: str,
+    question_lang: str,
+    passages: Sequence[Passage],
+    sentences: Sequence[Sentence],
+    rarity: Rarity,
+    word_vectors: WordVectors,
+) -> tuple[dict[str, float], str, tuple[int, int, int] | None]:
+    """The feature values, the language pair of the best evidence, and its window."""
+    passages = passages[:STATS_PASSAGES]
+    sentences = [s for s in sentences if s.n <= STATS_PASSAGES]
+    terms = focus_terms(question)
+    weights = rarity([t.stem for t in terms])
+    words = content_words(question)
+    qwords = word_vectors(words)
+    numbers = [t for t in terms if t.is_number]
+    values: dict[str, float] = {}
+    best_where: tuple[float, Sentence] | None = None
+    numbers_stated = not numbers
+    for side in SIDES:
+        on_side = [
+            s
+            for s in sentences
+            if (passages[s.n - 1].language == question_lang) == (side == "same")
+        ]
+        side_passages = [p for p in passages if (p.language == question_lang) == (side == "same")]
+        cross = side == "other"
+        found = {"coverage": 0.0, "missing_weight": 1.0, "soft_coverage": 0.0}
+        found |= {"soft_mean": ABSENT["soft_mean"]} if not on_side else {"soft_mean": 0.0}
+        for sent in sorted(on_side, key=lambda s: s.cos, reverse=True)[:TOP_WINDOWS]:
+            window = _window(passages[sent.n - 1].text, sent)
+            index = index_text(window)
+            cov, missing = coverage(terms, index, weights, cross)
+            soft, mean = _soft(qwords, word_vectors(content_words(window)))
+            numbers_stated = numbers_stated or all(t.stem in index.stems for t in numbers)
+            found["coverage"] = max(found["coverage"], cov)
+            found["missing_weight"] = min(found["missing_weight"], missing)
+            found["soft_coverage"] = max(found["soft_coverage"], soft)
+            found["soft_mean"] = max(found["soft_mean"], mean)
+            strength = cov + mean + sent.cos
+            if best_where is None or strength > best_where[0]:
+                best_where = (strength, sent)
+        values |= {
+            f"{side}_cos": max((s.cos for s in on_side), default=ABSENT["cos"]),
+            f"{side}_passage_cos": max(
+                (p.dense_score for p in side_passages), default=ABSENT["passage_cos"]
+            ),
+            **{f"{side}_{k}": v for k, v in found.items()},
+            f"{side}_present": float(bool(on_side)),
+        }
+    top = max(passages, key=lambda p: p.dense_score)
+    others = [p.dense_score for p in passages if p is not top] or [top.dense_score]
+    values["cos_margin"] = top.dense_score - float(np.mean(others))
+    values["number_missing"] = float(not numbers_stated)
+    values["bm25_agree"] = float(top.bm25_score > 0)
+    if best_where is None:
+        return values, pair_of(question_lang, top), None
+    sent = best_where[1]
+    return values, pair_of(question_lang, passages[sent.n - 1]), (sent.n, sent.start, sent.end)
+
+
+def pair_of(question_lang: str, passage: Passage) -> str:
+    evidence = passage.language if passage.language in ("ar", "en") else question_lang
+    return f"{question_lang}-{evidence}"
+
+
+def _soft(question_words: np.ndarray, window_words: np.ndarray) -> tuple[float, float]:
+    """(share of question words with a window word at SOFT_MATCH or above, mean best sim)."""
+    if not len(question_words) or not len(window_words):
+        return 0.0, 0.0
+    best = (question_words @ window_words.T).max(axis=1)
+    return float(np.mean(best >= SOFT_MATCH)), float(np.mean(best))
+
+
+def _window(text: str, sent: Sentence) -> str:
+    """The sentence with its neighbours: news often names the subject one sentence before."""
+    spans: list[Span] = split_sentences(text)
+    for i, span in enumerate(spans):
+        if span.start <= sent.start < span.end or span.start >= sent.start:
+            lo, hi = max(0, i - 1), min(len(spans), i + 2)
+            return " ".join(s.text for s in spans[lo:hi])
+    return sent.text
+
+
+@dataclass(frozen=True)
+class AnswerabilityModel:
+    """Two monotone logistic models, one reading the evidence in the question's language
+    ("same") and one the evidence in the other language ("other"), each with its threshold.
+    The evidence answers when either side clears its threshold."""
+
+    models: dict[str, dict[str, Any]]
+    thresholds: dict[str, float]
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> AnswerabilityModel:
+        path = path or DEFAULT_MODEL
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            models, thresholds = data["models"], data["thresholds"]
+            for side in SIDES:
+                if models[side]["features"] != list(MODEL_FEATURES):
+                    raise ValueError(f"the {side} model's features are not {MODEL_FEATURES}")
+                float(thresholds[side])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(
+                f"answerability model {path} is unreadable ({exc}); set "
+                "RAG_ANSWERABILITY_MODEL to a file written by `rag eval calibrate`, or leave it "
+                "empty for the shipped one"
+            ) from None
+        return cls(models, {k: float(v) for k, v in thresholds.items()}, data.get("info", {}))
+
+    @classmethod
+    def untrained(cls) -> AnswerabilityModel:
+        """Every question scores 0.5 and passes: for collecting features before a fit."""
+        flat = {
+            "features": list(MODEL_FEATURES),
+            "mean": [0.0] * len(MODEL_FEATURES),
+            "scale": [1.0] * len(MODEL_FEATURES),
+            "weights": [0.0] * len(MODEL_FEATURES),
+            "bias": 0.0,
+        }
+        return cls({"same": flat, "other": flat}, {"same": 0.5, "other": 0.5}, {"untrained": 1})
+
+    def side_scores(self, values: Mapping[str, float]) -> dict[str, float]:
+        """Each side's probability that its evidence answers (0 when the side is absent)."""
+        return {
+            side: probability(self.models[side], side_vector(values, side))
+            if values.get(f"{side}_present", 1.0)
+            else 0.0
+            for side in SIDES
+        }
+
+    def judge(
+        self,
+        question: str,
+        question_lang: str,
+        passages: Sequence[Passage],
+        sentences: Sequence[Sentence],
+        rarity: Rarity,
+        word_vectors: WordVectors,
+    ) -> Judgement:
+        if not passages:
+            return Judgement(False, 0.0, self.thresholds["same"], "")
+        values, _, where = features(
+            question, question_lang, passages, sentences, rarity, word_vectors
+        )
+        scores = self.side_scores(values)
+        # The side that clears its threshold by more speaks for the question.
+        side = max(SIDES, key=lambda s: scores[s] - self.thresholds[s])
+        other = "en" if question_lang == "ar" else "ar"
+        pair = f"{question_lang}-{question_lang if side == 'same' else other}"
+        score, threshold = scores[side], self.thresholds[side]
+        return Judgement(score >= threshold, score, threshold, pair, values, where)
+
+
+def side_vector(values: Mapping[str, float], side: str) -> np.ndarray:
+    """A side's model input, in MODEL_FEATURES order."""
+    return np.array(
+        [
+            values[f"{side}_{name}"] if name in SIDE_FEATURES else values[name]
+            for name in MODEL_FEATURES
+        ],
+        dtype=float,
+    )
+
+
+def probability(model: Mapping[str, Any], x: np.ndarray) -> float:
+    z = (x - np.array(model["mean"])) / np.array(model["scale"])
+    logit = float(np.dot(z, np.array(model["weights"])) + model["bias"])
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))

@@ -1,0 +1,158 @@
+"""Focus terms: the words a passage must contain to answer a question or state a claim.
+
+Same-language matching is on analysed stems. Across scripts, names meet on a consonant
+skeleton (Erdogan, أردوغان and إردوغان are all "rdgn"; France and فرنسا are "frns"), and
+numbers on their digits, so an English claim citing an Arabic passage can still be checked
+for the names and numbers it states.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple
+
+from rag.analysis import analyze, is_stopword, normalize_arabic, prepare, stem
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_ARABIC = re.compile("[\u0600-\u06ff]")
+# Arabic letters -> Latin consonant classes (long vowels and hamza carriers drop out).
+_AR_SKELETON = {
+    "ب": "b", "پ": "b", "ت": "t", "ث": "t", "ط": "t", "ج": "g", "غ": "g", "گ": "g",
+    "چ": "g", "ح": "h", "ه": "h", "خ": "k", "ق": "k", "ك": "k", "د": "d", "ذ": "d",
+    "ض": "d", "ر": "r", "ز": "s", "س": "s", "ش": "s", "ص": "s", "ظ": "s", "ف": "f",
+    "ڤ": "f", "ل": "l", "م": "m", "ن": "n",
+}  # fmt: skip
+_EN_DIGRAPHS = (
+    ("sh", "s"), ("th", "t"), ("kh", "k"), ("gh", "g"), ("ph", "f"), ("ch", "s"),
+    ("dh", "d"), ("ck", "k"), ("ts", "s"), ("ng", "n"),
+)  # fmt: skip
+_EN_SKELETON = {"p": "b", "v": "f", "j": "g", "q": "k", "z": "s", "x": "ks"}
+_SOFT_C = re.compile(r"c(?=[eiy])")
+_AR_ARTICLE = re.compile("^(?:[وف]?(?:[بك]?ال|لل))(?=...)")
+# English words that open a question or an answer but name nothing.
+_EN_GENERIC = frozenset(
+    [
+        "name",
+        "names",
+        "many",
+        "much",
+        "long",
+        "year",
+        "years",
+        "day",
+        "days",
+        "time",
+        "times",
+        "number",
+        "people",
+        "person",
+        "thing",
+        "things",
+        "according",
+        "called",
+        "call",
+        "new",
+        "first",
+        "last",
+    ]
+)
+MIN_SKELETON = 3
+
+
+class Term(NamedTuple):
+    """One focus term of a question or claim."""
+
+    stem: str  # analysed form, for same-script matching
+    skeleton: str  # consonant skeleton, for cross-script names ("" when too short)
+    is_number: bool
+    is_name: bool  # capitalised mid-sentence in English, or any Arabic content word
+
+
+def skeleton(word: str) -> str:
+    """Latin consonant skeleton of a word in either script, repeats collapsed."""
+    word = prepare(word)
+    if _ARABIC.search(word):
+        word = _AR_ARTICLE.sub("", word.translate(str.maketrans("أإآ", "ااا")))
+        out = "".join(_AR_SKELETON.get(ch, "") for ch in word)
+    else:
+        word = _SOFT_C.sub("s", word)
+        for digraph, sub in _EN_DIGRAPHS:
+            word = word.replace(digraph, sub)
+        word = word.replace("c", "k")
+        out = "".join(
+            _EN_SKELETON.get(ch, ch) for ch in word if ch.isalpha() and ch not in "aeiouyw"
+        )
+    collapsed = re.sub(r"(.)\1+", r"\1", out)
+    return collapsed if len(collapsed) >= MIN_SKELETON else ""
+
+
+def focus_terms(text: str) -> list[Term]:
+    """Content words of `text` (stop words and generic question words dropped), in order."""
+    terms: dict[str, Term] = {}
+    words = _WORD.findall(text)
+    for i, raw in enumerate(words):
+        token = prepare(raw)
+        if token.isdigit():
+            terms.setdefault(token, Term(token, "", True, True))
+            continue
+        if len(token) < 2 or is_stopword(token) or token in _EN_GENERIC:
+            continue
+        arabic = bool(_ARABIC.search(token))
+        if not arabic and not token.isascii():
+            continue
+        name = arabic or (raw[:1].isupper() and i > 0) or (raw.isupper() and len(raw) > 1)
+        stemmed = stem(normalize_arabic(token))
+        terms.setdefault(stemmed, Term(stemmed, skeleton(raw), False, bool(name)))
+    return list(terms.values())
+
+
+class TermIndex(NamedTuple):
+    """What a piece of evidence offers for matching: stems, skeletons and numbers."""
+
+    stems: frozenset[str]
+    skeletons: frozenset[str]
+
+
+def index_text(text: str) -> TermIndex:
+    words = _WORD.findall(text)
+    stems = frozenset(analyze(text)) | frozenset(prepare(w) for w in words if prepare(w).isdigit())
+    skeletons = frozenset(s for s in (skeleton(w) for w in words) if s)
+    return TermIndex(stems, skeletons)
+
+
+def matches(term: Term, evidence: TermIndex, cross_script: bool) -> bool:
+    """Is `term` stated in the evidence: same stem, same digits, or (across scripts) the
+    same name skeleton."""
+    if term.stem in evidence.stems:
+        return True
+    if term.is_number:
+        return False
+    return (
+        cross_script
+        and term.is_name
+        and bool(term.skeleton)
+        and term.skeleton in evidence.skeletons
+    )
+
+
+def checkable(terms: Iterable[Term], cross_script: bool) -> list[Term]:
+    """The terms evidence can be checked for: all of them in one script; across scripts
+    only names and numbers (other words would need a dictionary)."""
+    return [t for t in terms if not cross_script or (t.is_name and t.skeleton) or t.is_number]
+
+
+def coverage(
+    terms: Iterable[Term], evidence: TermIndex, weights: Mapping[str, float], cross_script: bool
+) -> tuple[float, float]:
+    """(weighted share of the checkable terms the evidence states, heaviest weight it
+    misses); (1.0, 0.0) when nothing is checkable."""
+    total = covered = missing = 0.0
+    for term in checkable(terms, cross_script):
+        w = weights.get(term.stem, 1.0)
+        total += w
+        if matches(term, evidence, cross_script):
+            covered += w
+        else:
+            missing = max(missing, w)
+    return (covered / total if total else 1.0), missing

@@ -1,0 +1,193 @@
+"""Honest answers with the real embedder and store: "not found" when the articles do not
+answer, checked LLM citations, follow-ups only when they are follow-ups, the dev-set gate."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+from conftest import RAG_CLI, REPO, cli_env, make_settings
+from test_honest_answers_fast import DEPENDENT, SELF_CONTAINED
+
+from rag.assistant import Assistant
+
+pytestmark = pytest.mark.slow
+
+ERDOGAN = "what did Erdogan demand?"
+PLANTED = "The 2018 World Cup was won by France. [1]"
+UNANSWERABLE = ["Who won the 2018 World Cup?", "what is the capital of France?"]
+# Targets of the honest-answers issue, on the dev suite's reporting split.
+DEV = REPO / "eval" / "suites" / "dev"
+DEV_GATES = {
+    **{f"{pair}.not_found_accuracy": 0.90 for pair in ("ar-ar", "ar-en", "en-ar", "en-en")},
+    **{f"{pair}.answered_rate": 0.90 for pair in ("ar-ar", "ar-en", "en-ar", "en-en")},
+}
+
+
+@pytest.fixture(scope="module")
+def assistant(sample_data_dir, embedder) -> Assistant:
+    return Assistant.from_settings(make_settings(sample_data_dir), embedder=embedder)
+
+
+def history_after(assistant: Assistant, question: str) -> list[dict]:
+    first = assistant.ask(question)
+    return [
+        {"role": "user", "content": question},
+        {"role": "assistant", "content": first.text},
+    ]
+
+
+@pytest.mark.parametrize("question", UNANSWERABLE)
+def test_unanswerable_questions_get_not_found_in_the_cli(sample_data_dir, question):
+    out = subprocess.run(
+        [*RAG_CLI, "ask", question, "--json"],
+        env=cli_env(RAG_DATA_DIR=str(sample_data_dir)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    answer = json.loads(out.stdout)
+    assert answer["mode"] == "not_found", answer["answer"]
+    assert answer["citations"] == []
+    assert answer["answerability"]["answerable"] is False
+    assert answer["related"], "the closest passages are still shown, uncited"
+    assert "[1]" not in answer["answer"]
+
+
+@pytest.mark.parametrize("question", UNANSWERABLE)
+def test_unanswerable_questions_get_not_found_after_the_erdogan_question(assistant, question):
+    answer = assistant.ask(question, history_after(assistant, ERDOGAN))
+    assert answer.mode == "not_found", answer.text
+    assert answer.query == question
+
+
+@pytest.mark.parametrize(
+    ("question", "needle"),
+    [(ERDOGAN, "withdrawal of Armenian forces"), ("ماذا طالب أردوغان؟", "بانسحاب القوات")],
+)
+def test_the_erdogan_questions_still_cite_the_erdogan_passage(assistant, question, needle):
+    answer = assistant.ask(question)
+    assert answer.mode == "extractive"
+    assert answer.answerability is not None and answer.answerability.answerable
+    assert any(needle in c.supporting for c in answer.citations), answer.text
+
+
+def test_a_cross_lingual_question_is_answered(assistant):
+    answer = assistant.ask("ما سعر الفائدة الذي أبقى عليه البنك المركزي؟")
+    assert answer.mode == "extractive", answer.notices
+    answer = assistant.ask("What interest rate did the central bank keep?")
+    assert answer.mode == "extractive", answer.notices
+    assert answer.answerability is not None and answer.answerability.pair == "en-ar"
+
+
+@pytest.mark.parametrize("question", SELF_CONTAINED)
+def test_a_self_contained_question_after_history_retrieves_what_it_retrieves_alone(
+    assistant, question
+):
+    history = [
+        {"role": "user", "content": ERDOGAN},
+        {"role": "assistant", "content": "He demanded the withdrawal of Armenian forces [1]."},
+    ]
+    alone = assistant.ask(question)
+    after = assistant.ask(question, history)
+    assert after.query == question
+    assert [p.chunk_id for p in after.passages] == [p.chunk_id for p in alone.passages]
+    assert after.mode == alone.mode
+
+
+@pytest.mark.parametrize("question", DEPENDENT)
+def test_a_dependent_question_retrieves_with_the_history(assistant, question):
+    history = [
+        {"role": "user", "content": ERDOGAN},
+        {"role": "assistant", "content": "He demanded the withdrawal of Armenian forces [1]."},
+    ]
+    answer = assistant.ask(question, history)
+    assert answer.query == f"{question} ({ERDOGAN})"
+
+
+def test_a_short_question_borrows_the_history_only_when_that_makes_it_answerable(assistant):
+    history = [
+        {"role": "user", "content": ERDOGAN},
+        {"role": "assistant", "content": "He demanded the withdrawal of Armenian forces [1]."},
+    ]
+    # "Lavrov's offer?" has no lead word or pronoun; it stands alone and is answered alone.
+    answer = assistant.ask("Lavrov's offer?", history)
+    assert answer.query == "Lavrov's offer?"
+    assert answer.mode == "extractive"
+
+
+def test_the_planted_llm_claim_is_removed(scripted, sample_data_dir, embedder):
+    llm = scripted(f'say:{PLANTED}\n\nEvidence:\n[1] "ويلتقي المنتخب في النهائي"')
+    settings = make_settings(sample_data_dir, llm_base_url=llm.url, llm_retries=0)
+    bot = Assistant.from_settings(settings, embedder=embedder)
+    # An answerable question, so the LLM is asked; its invented claim must not survive.
+    answer = bot.ask(ERDOGAN)
+    assert "France" not in answer.text and "2018" not in answer.text
+    assert answer.mode == "extractive"  # nothing supported remained: quotes instead
+    assert answer.claim_check == (1, 0)
+    assert any(n.startswith("llm_unsupported") for n in answer.notices)
+    assert any("does not state" in n for n in answer.notices)
+
+
+def test_the_planted_claim_is_never_asked_for_an_unanswerable_question(
+    scripted, sample_data_dir, embedder
+):
+    llm = scripted(f"say:{PLANTED}")
+    settings = make_settings(sample_data_dir, llm_base_url=llm.url, llm_retries=0)
+    answer = Assistant.from_settings(settings, embedder=embedder).ask(UNANSWERABLE[0])
+    assert answer.mode == "not_found"
+    assert llm.requests == []  # the evidence check said "not found" before any generation
+
+
+def test_a_supported_llm_claim_is_kept_and_counted(scripted, sample_data_dir, embedder):
+    llm = scripted("cite")  # cites the Erdogan passage, plus a claim citing passage [9]
+    settings = make_settings(sample_data_dir, llm_base_url=llm.url, llm_retries=0)
+    answer = Assistant.from_settings(settings, embedder=embedder).ask(ERDOGAN)
+    assert answer.mode == "llm"
+    assert "withdrawal of Armenian forces" in answer.text
+    assert "yacht" not in answer.text
+    assert answer.claim_check == (2, 1)
+    assert answer.to_json()["claims"] == {"cited": 2, "supported": 1}
+
+
+def test_the_llm_saying_not_found_is_respected(scripted, sample_data_dir, embedder):
+    llm = scripted("say:The articles do not contain the answer to this question.")
+    settings = make_settings(sample_data_dir, llm_base_url=llm.url, llm_retries=0)
+    answer = Assistant.from_settings(settings, embedder=embedder).ask(
+        "Which group do the foreign ministers co-chair?"
+    )
+    assert answer.answerability is not None
+    expected = "not_found" if answer.answerability.score < 0.9 else "extractive"
+    assert answer.mode == expected
+
+
+def test_the_dev_suite_meets_its_targets_on_the_reporting_split(eval_cache, tmp_path):
+    """The honest-answers targets, per language pair, on held-back questions."""
+    gates = [arg for name, value in DEV_GATES.items() for arg in ("--min", f"{name}={value}")]
+    out = subprocess.run(
+        [
+            *RAG_CLI,
+            "eval",
+            str(DEV),
+            "--split",
+            "test",
+            "--k",
+            "5",
+            "--report",
+            str(tmp_path),
+            *gates,
+        ],
+        env=cli_env(RAG_CACHE_DIR=str(eval_cache)),
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    answer = results["summary"]["answer"]
+    assert answer["false_answer_rate"] == pytest.approx(1 - answer["not_found_accuracy"])
+    assert {"ar-ar", "ar-en", "en-ar", "en-en", "ar", "en"} <= set(results["by_lang"])
+    assert results["config"]["split"] == "test"
+    assert all(q["pair"] for q in results["questions"])
