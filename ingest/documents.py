@@ -13,11 +13,14 @@ from rag.documents import Document
 _SPACE = re.compile(r"\s+")
 
 
-def doc_id_for(record: RawRecord, root: Path) -> str:
+def doc_id_for(record: RawRecord, root: Path, body: str = "") -> str:
     """The record's own `id`, else its origin relative to the ingested root.
 
     Relative to the root's parent, so `rag ingest corpus/` names `corpus/a.txt` the same on
-    every machine and from any working directory.
+    every machine and from any working directory. A record of a multi-record file (JSON
+    array, JSON Lines, CSV) without an `id` is named by its `url`, else by its text
+    (`corpus/feed.json#url-1f0c...`, `#text-9a2b...`), not by its position: inserting or
+    removing a record must not shift the others onto each other's ids.
     """
     own = record.fields.get("id", "").strip()
     if own:
@@ -26,7 +29,27 @@ def doc_id_for(record: RawRecord, root: Path) -> str:
     base = str(root.parent).rstrip("/")
     if base not in ("", ".") and origin.startswith(base + "/"):
         origin = origin[len(base) + 1 :]
-    return origin.removeprefix("./")
+    origin = origin.removeprefix("./")
+    position = f"#{record.index}"
+    if not origin.endswith(position):
+        return origin  # one article per file: the file names it
+    url = record.fields.get("url", "").strip()
+    key = f"url-{_digest(url)}" if url else f"text-{_digest(_SPACE.sub(' ', body).strip())}"
+    return f"{origin[: -len(position)]}#{key}"
+
+
+def legacy_position(doc_id: str, owner: str) -> bool:
+    """Is `owner` the positional id (`file#3`) an older version gave a record of the file
+    that `doc_id` (`file#text-...`) comes from? Such stores still hold those articles."""
+    base, sep, key = doc_id.rpartition("#")
+    if not sep or not key.startswith(("url-", "text-")):
+        return False
+    prefix, sep, position = owner.rpartition("#")
+    return bool(sep) and prefix == base and position.isdigit()
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def to_document(record: RawRecord, root: Path) -> Document | None:
@@ -39,7 +62,7 @@ def to_document(record: RawRecord, root: Path) -> Document | None:
     # The title is part of what is searched and quoted, so it opens the text.
     text = body if not title or body.startswith(title) else f"{title}\n\n{body}"
     return Document(
-        doc_id=doc_id_for(record, root),
+        doc_id=doc_id_for(record, root, body),
         text=text,
         title=title or body.split("\n", 1)[0][:120],
         url=fields.get("url", ""),

@@ -20,8 +20,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from ingest.chunker import Chunker
-from ingest.documents import text_hash, to_document
-from ingest.readers import Failure, iter_records
+from ingest.documents import legacy_position, text_hash, to_document
+from ingest.readers import Failure, iter_records, unexpected
 from rag.documents import Chunk, Document
 from rag.embedder import Embedder
 from rag.settings import Settings
@@ -178,7 +178,11 @@ class Ingestor:
                 if isinstance(item, Failure):
                     report.fail(item.where, item.reason)
                     continue
-                doc = to_document(item, root)
+                try:
+                    doc = to_document(item, root)
+                except Exception as exc:  # cleaning must not cost the rest of the run
+                    report.fail(item.origin, unexpected("could not be cleaned", exc))
+                    continue
                 if doc is None:
                     report.fail(item.origin, "no text left after removing markup and boilerplate")
                     continue
@@ -221,13 +225,24 @@ class Ingestor:
                 continue
             th = hashes[doc.doc_id]
             owner = run_texts.get(th) or owners.get(th)
+            if old is None and owner is not None and legacy_position(doc.doc_id, owner):
+                # Stored by an older version under its position in this file: the same
+                # article, not a duplicate; it keeps its id.
+                report.unchanged += 1
+                run_texts[th] = owner
+                continue
             if owner is not None and owner != doc.doc_id:
                 report.duplicates.append(
                     {"doc_id": doc.doc_id, "duplicate_of": owner, "where": doc.origin}
                 )
                 continue
+            try:
+                chunks = self.chunker.split(doc)
+            except Exception as exc:  # one article's chunking must not cost the rest
+                report.fail(doc.origin, unexpected("could not be chunked", exc))
+                continue
             run_texts[th] = doc.doc_id
-            yield _Work(doc, th, self.chunker.split(doc), old)
+            yield _Work(doc, th, chunks, old)
 
     # --- stage 3: write ---------------------------------------------------------------
     def _write(

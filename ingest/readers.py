@@ -306,8 +306,21 @@ def _parse(data: bytes, ext: str, where: str, settings: Settings) -> Iterator[Ra
     else:  # pragma: no cover - callers only pass SUPPORTED_EXTENSIONS
         raise ValueError(f"no parser for {ext}")
     del text
-    for item in items:
-        if item.fields is None:
-            yield Failure(where + item.suffix, item.reason)
-        else:
-            yield RawRecord(item.fields, where + item.suffix, item.index)
+    try:
+        for item in items:
+            if item.fields is None:
+                yield Failure(where + item.suffix, item.reason)
+            else:
+                yield RawRecord(item.fields, where + item.suffix, item.index)
+    except Exception as exc:  # a parser bug or a pathological file: this file only
+        yield Failure(where, unexpected("could not be parsed", exc))
+
+
+def unexpected(what: str, exc: BaseException) -> str:
+    """A failure line for an error no reader anticipated (RecursionError, a parser's
+    AssertionError): the exception named, and what to do; the run goes on."""
+    detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+    return (
+        f"{what} ({type(exc).__name__}{': ' + detail if detail else ''}); the rest of the "
+        "run went on — fix or remove this item and ingest again"
+    )

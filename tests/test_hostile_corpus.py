@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -195,10 +196,12 @@ def test_hostile_corpus_beside_good_files(tmp_path: Path) -> None:
     profile = StoreProfile.of(settings, embedder.dimension)
     stored: dict[str, str] = {}
     for _, text, meta in ChunkStore(settings, profile).iter_chunks():
-        stored[meta["doc_id"]] = stored.get(meta["doc_id"], "") + text
+        # A record without an `id` is named by its text: the key is checked elsewhere.
+        doc_id = re.sub(r"#text-[0-9a-f]{16}$", "#text-*", meta["doc_id"])
+        stored[doc_id] = stored.get(doc_id, "") + text
     expected = {f"corpus/{rel}": phrase for rel, phrase in good.items()}
     expected |= {
-        "corpus/array-broken.json#0": "ports in Dammam",
+        "corpus/array-broken.json#text-*": "ports in Dammam",
         "jl-ok-1": "ميناء الدمام",
         "jl-ok-2": "Riyadh and Qassim",
         "corpus/loop/inside.txt": "Abha tourism",
