@@ -175,9 +175,54 @@ def html_to_text(html: str) -> tuple[str, dict[str, str]]:
     link), date (article:published_time), source (og:site_name), author.
     """
     parser = _TextExtractor()
-    parser.feed(html)
+    parser.feed(defuse_markup(html))
     parser.close()
     return parser.result()
+
+
+MAX_TAG_CHARS = 4096  # a "<" whose ">" is further than this is text, not a tag
+
+
+def defuse_markup(html: str) -> str:
+    """The page with every "<" that cannot start a complete tag escaped, in one pass.
+
+    The standard library's parser rescans the rest of the page at each "<" it cannot finish
+    ("<a<a<a...", "<!--<!--...", "<![ "), which is quadratic (a 1 MB page: hours) or an
+    AssertionError. Here: an unclosed comment ends the page (as browsers read it), "<!"
+    other than a comment or doctype is text, and a "<" with another "<" or the end of the
+    page before its ">" is text. Each search starts where the last one ended: linear.
+    """
+    out: list[str] = []
+    pos = 0
+    gt = -2  # position of the next ">" at or after the scan, -1 when there is none
+    n = len(html)
+    while True:
+        lt = html.find("<", pos)
+        if lt < 0:
+            out.append(html[pos:])
+            break
+        out.append(html[pos:lt])
+        if html.startswith("<!--", lt):
+            end = html.find("-->", lt + 4)
+            if end < 0:
+                break  # the rest of the page is a comment
+            out.append(html[lt : end + 3])
+            pos = end + 3
+            continue
+        if html.startswith("<!", lt) and not html[lt + 2 : lt + 9].lower().startswith("doctype"):
+            out.append("&lt;")
+            pos = lt + 1
+            continue
+        if gt != -1 and gt < lt:
+            gt = html.find(">", lt)
+        nxt = html.find("<", lt + 1, gt if gt >= 0 else n)
+        if gt < 0 or nxt >= 0 or gt - lt > MAX_TAG_CHARS:
+            out.append("&lt;")
+            pos = lt + 1
+            continue
+        out.append(html[lt : gt + 1])
+        pos = gt + 1
+    return "".join(out)
 
 
 # --------------------------------------------------------------------------------------
@@ -192,7 +237,6 @@ _INVISIBLE_RE = re.compile(
 _CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
 _ODD_SPACE_RE = re.compile("[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 _NEWLINE_RE = re.compile("\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
-_TRAILING_WS_RE = re.compile(r"[ \t]+$", re.MULTILINE)
 _BLANK_RUN_RE = re.compile(r"\n{3,}")
 
 # Web-page chrome that scrapers leave in article text. A line is dropped when, after
@@ -297,7 +341,8 @@ def clean_text(text: str) -> str:
         if len(line) <= _BOILERPLATE_MAX and _normalise_line(line) in _BOILERPLATE_NORM:
             continue
         kept.append(line)
-    text = _TRAILING_WS_RE.sub("", "\n".join(kept))
+    # Line by line: the regex `[ \t]+$` rescans a long run of blanks at each start (quadratic).
+    text = "\n".join(line.rstrip(" \t") for line in kept)
     return _BLANK_RUN_RE.sub("\n\n", text).strip()
 
 

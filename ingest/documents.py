@@ -11,6 +11,14 @@ from ingest.readers import RawRecord
 from rag.documents import Document
 
 _SPACE = re.compile(r"\s+")
+# Metadata is copied onto every chunk: a 400 KB title must not become 400 KB per chunk.
+FIELD_LIMITS = {"title": 300, "source": 200, "url": 2048, "date": 64}
+MAX_ID_CHARS = 512
+
+
+def _capped(value: str, field: str) -> str:
+    limit = FIELD_LIMITS[field]
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
 
 def doc_id_for(record: RawRecord, root: Path, body: str = "") -> str:
@@ -58,16 +66,16 @@ def to_document(record: RawRecord, root: Path) -> Document | None:
     body = clean_text(fields.get("text", ""))
     if not body.strip():
         return None
-    title = _SPACE.sub(" ", fields.get("title", "")).strip()
+    title = _capped(_SPACE.sub(" ", fields.get("title", "")).strip(), "title")
     # The title is part of what is searched and quoted, so it opens the text.
     text = body if not title or body.startswith(title) else f"{title}\n\n{body}"
     return Document(
         doc_id=doc_id_for(record, root, body),
         text=text,
         title=title or body.split("\n", 1)[0][:120],
-        url=fields.get("url", ""),
-        date=fields.get("date", ""),
-        source=fields.get("source", ""),
+        url=_capped(_SPACE.sub("", fields.get("url", "")), "url"),
+        date=_capped(fields.get("date", "").strip(), "date"),
+        source=_capped(_SPACE.sub(" ", fields.get("source", "")).strip(), "source"),
         language=detect_language(text),
         origin=record.origin,
     )

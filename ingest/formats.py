@@ -244,8 +244,31 @@ def parse_txt(text: str) -> Iterator[Parsed]:
 
 
 _FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
-_ATX_TITLE_RE = re.compile(r"\A#[ \t]+(.+?)[ \t#]*(?:\n|\Z)")
-_SETEXT_TITLE_RE = re.compile(r"\A([^\n]+)\n=+[ \t]*(?:\n|\Z)")
+
+
+def _first_line(text: str) -> tuple[str, int]:
+    """The first line and where the text after it starts."""
+    end = text.find("\n")
+    return (text, len(text)) if end < 0 else (text[:end], end + 1)
+
+
+def _atx_title(text: str) -> tuple[str, int] | None:
+    """ "# Title" (closing #s dropped) and where the body starts; string methods, not a
+    regex: `#[ \t]+(.+?)[ \t#]*$` is quadratic on a line of thousands of #s or blanks."""
+    line, end = _first_line(text)
+    if not line.startswith("#") or line[1:2] not in (" ", "\t"):
+        return None
+    title = line[1:].strip(" \t").rstrip(" \t#").strip()
+    return (title, end) if title else None
+
+
+def _setext_title(text: str) -> tuple[str, int] | None:
+    """ "Title" over a line of "=" and where the body starts."""
+    line, end = _first_line(text)
+    under, after = _first_line(text[end:])
+    if not line.strip() or not under.startswith("=") or under.rstrip(" \t").strip("=") != "":
+        return None
+    return line.strip(), end + after
 
 
 def parse_markdown(text: str) -> Iterator[Parsed]:
@@ -260,10 +283,10 @@ def parse_markdown(text: str) -> Iterator[Parsed]:
                 meta[key.strip()] = value.strip().strip("\"'")
         text = text[front.end() :].lstrip("\n")
     fields = map_fields(meta)
-    heading = _ATX_TITLE_RE.match(text) or _SETEXT_TITLE_RE.match(text)
+    heading = _atx_title(text) or _setext_title(text)
     if heading:
-        fields.setdefault("title", heading.group(1).strip())
-        body = text[heading.end() :].strip()
+        fields.setdefault("title", heading[0])
+        body = text[heading[1] :].strip()
     else:
         title, body = _split_title(text)
         if title and "title" not in fields:

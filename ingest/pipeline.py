@@ -7,6 +7,7 @@ waits for disk, and memory stays bounded by the queue sizes whatever the corpus 
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -20,14 +21,16 @@ from typing import Any, Protocol
 import numpy as np
 
 from ingest.chunker import Chunker
-from ingest.documents import legacy_position, text_hash, to_document
+from ingest.documents import MAX_ID_CHARS, legacy_position, text_hash, to_document
 from ingest.readers import Failure, iter_records, unexpected
 from rag.documents import Chunk, Document
 from rag.embedder import Embedder
 from rag.settings import Settings
 from rag.store import ChunkStore, DocRecord, DocumentWrite
+from rag.write_lock import writer_lock
 
 # Documents classified per registry round-trip.
+log = logging.getLogger(__name__)
 DOCS_PER_LOOKUP = 64
 
 
@@ -104,9 +107,27 @@ class Ingestor:
         self.first_batch = settings.batch_size * 2
 
     def run(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
-        """Ingest files and directories; bad input becomes report failures, never an abort."""
-        self.store.check_chunking()
+        """Ingest files and directories; bad input becomes report failures, never an abort.
+
+        One writer at a time per data dir: a second ingest waits for the first (a notice
+        says so), then picks up the index the first one saved."""
         report = IngestReport()
+
+        def waiting(message: str) -> None:
+            log.warning("%s", message)
+            report.warnings.append(message)
+
+        with writer_lock(self.settings, on_wait=waiting):
+            for listener in self.listeners:
+                catch_up = getattr(listener, "catch_up", None)
+                if catch_up is not None:
+                    catch_up(self.store)
+            return self._run(paths, progress, report)
+
+    def _run(
+        self, paths: Sequence[Path], progress: Progress | None, report: IngestReport
+    ) -> IngestReport:
+        self.store.check_chunking()
         mixed = self.store.backend_warning()
         if mixed:
             report.warnings.append(mixed)
@@ -185,6 +206,13 @@ class Ingestor:
                     continue
                 if doc is None:
                     report.fail(item.origin, "no text left after removing markup and boilerplate")
+                    continue
+                if len(doc.doc_id) > MAX_ID_CHARS:
+                    report.fail(
+                        item.origin,
+                        f"`id` is {len(doc.doc_id):,} characters, over {MAX_ID_CHARS}; "
+                        "shorten the record's id field",
+                    )
                     continue
                 if doc.doc_id in seen_ids:
                     report.fail(

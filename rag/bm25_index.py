@@ -19,6 +19,7 @@ import math
 import os
 import shutil
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -137,6 +138,28 @@ class Bm25Index:
         except OSError:
             return False
 
+    def catch_up(self, store: ChunkStore) -> None:
+        """Reload what another writer saved since this index was loaded, so that saving this
+        one does not drop the other's rows (called with the data dir's write lock held)."""
+        with self._lock:
+            if not self.is_outdated() or self._changed:
+                return
+            fresh = Bm25Index.open_quietly(self.dir, store)
+            self.rows, self.ids, self.model, self.meta = (
+                fresh.rows,
+                fresh.ids,
+                fresh.model,
+                fresh.meta,
+            )
+            self._manifest, self.loaded_mtime = fresh._manifest, fresh.loaded_mtime
+
+    @classmethod
+    def open_quietly(cls, directory: Path, store: ChunkStore) -> Bm25Index:
+        index = cls(directory)
+        if not index._load() or index._stale(store, verify_ids=False):
+            index.rebuild_from(store)
+        return index
+
     # --- ingest listener ---------------------------------------------------------------
     def on_document(self, chunks: Sequence[Chunk], removed_chunk_ids: Sequence[str]) -> None:
         """Record a stored document's chunks (called after Chroma has them)."""
@@ -191,10 +214,11 @@ class Bm25Index:
         self.model = model
 
     def _save(self) -> None:
-        tmp = self.dir.with_name(self.dir.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
+        tmp: Path | None = None
         try:
-            tmp.mkdir(parents=True)
+            # Unique names: two processes saving at once never delete each other's work.
+            self.dir.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=self.dir.name + ".tmp-", dir=self.dir.parent))
             with open(tmp / "tokens.jsonl", "w", encoding="utf-8") as fh:
                 for cid in self.ids:
                     tokens, lang, source, date = self.rows[cid]
@@ -206,13 +230,14 @@ class Bm25Index:
                 "digest": ids_digest(self.ids),
             }
             (tmp / "manifest.json").write_text(json.dumps(manifest))
-            old = self.dir.with_name(self.dir.name + ".old")
-            shutil.rmtree(old, ignore_errors=True)
+            old = self.dir.with_name(f"{self.dir.name}.old-{os.getpid()}-{tmp.name[-8:]}")
             if self.dir.exists():
                 os.replace(self.dir, old)
             os.replace(tmp, self.dir)
             shutil.rmtree(old, ignore_errors=True)
         except OSError as exc:
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
             raise StoreError(
                 f"cannot save the BM25 index under {self.dir} ({exc}). Check free space and "
                 "permissions on RAG_DATA_DIR; the index is rebuilt from Chroma on next use."

@@ -83,6 +83,14 @@ class Settings(BaseSettings):
         description="Ingest stops before writing when the data dir has less free disk than this "
         "(MB), so the store stays queryable; 0 turns the check off.",
     )
+    lock_timeout: float = Field(
+        600.0,
+        gt=0,
+        description=(
+            "Seconds an ingest waits for another ingest writing to the same data dir "
+            "before it gives up."
+        ),
+    )
     max_zip_ratio: float = Field(
         200.0,
         gt=1,
