@@ -10,6 +10,7 @@ Gradio is imported inside `build_app`: every `rag` command loads this module to 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -96,15 +97,16 @@ def safe_filename(name: str) -> str:
 
 
 def _copy_uploads(paths: list[str], uploads: Path) -> Path:
-    """Copy uploaded files under sanitised names into a fresh `<uploads>/web-*/upload/`."""
+    """Copy uploaded files under sanitised names into a fresh `<uploads>/web-*/upload/`,
+    each in a folder named by its content: two different files called `news.json` become
+    two articles (`upload/1f0c.../news.json`), the same file uploaded twice stays one."""
     uploads.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="web-", dir=uploads)) / "upload"
     root.mkdir()
     for path in paths:
-        name = safe_filename(Path(path).name)
-        while (root / name).exists():
-            name = f"_{name}"
-        shutil.copyfile(path, root / name)
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+        (root / digest).mkdir(exist_ok=True)
+        shutil.copyfile(path, root / digest / safe_filename(Path(path).name))
     return root
 
 
@@ -220,6 +222,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 assistant.embedder,
                 assistant.store,
                 index_listeners(settings, assistant.store, False),
+                namespace="upload/",
             )
             report = _run_with_progress(ingestor, root, len(paths), progress)
         except RagError as exc:

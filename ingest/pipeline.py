@@ -7,6 +7,7 @@ waits for disk, and memory stays bounded by the queue sizes whatever the corpus 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import threading
@@ -97,8 +98,12 @@ class Ingestor:
         embedder: Embedder,
         store: ChunkStore,
         listeners: Sequence[IndexListener] = (),
+        namespace: str = "",
     ) -> None:
+        """`namespace` (e.g. "upload/") prefixes the records' own ids, so that what this
+        ingest brings (a web upload) can never replace an article of another origin."""
         self.settings = settings
+        self.namespace = namespace
         self.embedder = embedder
         self.store = store
         self.listeners = list(listeners)
@@ -207,6 +212,8 @@ class Ingestor:
                 if doc is None:
                     report.fail(item.origin, "no text left after removing markup and boilerplate")
                     continue
+                if self.namespace and not doc.doc_id.startswith(self.namespace):
+                    doc = self._namespaced(doc, report)
                 if len(doc.doc_id) > MAX_ID_CHARS:
                     report.fail(
                         item.origin,
@@ -237,6 +244,15 @@ class Ingestor:
         batch.extend(self._classify(pending, report, run_texts))
         if batch:
             yield batch
+
+    def _namespaced(self, doc: Document, report: IngestReport) -> Document:
+        doc_id = self.namespace + doc.doc_id
+        if self.store.get_docs([doc.doc_id]):
+            report.warnings.append(
+                f"{doc.origin}: id {doc.doc_id!r} belongs to an article that was not uploaded "
+                f"here; it is not replaced, this record is stored as {doc_id!r}"
+            )
+        return dataclasses.replace(doc, doc_id=doc_id)
 
     def _classify(
         self, docs: list[Document], report: IngestReport, run_texts: dict[str, str]

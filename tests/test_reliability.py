@@ -269,3 +269,44 @@ def test_bm25_saves_use_unique_temporary_directories(tmp_path):
     index.flush()
     assert (tmp_path / "bm25" / "manifest.json").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bm25", "bm25.tmp"]
+
+
+# --- uploads in their own namespace -------------------------------------------------------------
+def test_an_upload_cannot_replace_an_article_of_another_origin(tmp_path):
+    from fakes import HashEmbedder
+
+    from ingest.pipeline import Ingestor
+    from rag.store import ChunkStore, StoreProfile
+
+    settings = make_settings(tmp_path / "data")
+    embedder = HashEmbedder()
+    store = ChunkStore(settings, StoreProfile.of(settings, embedder.dimension))
+    cli, web = tmp_path / "corpus", tmp_path / "upload"
+    cli.mkdir()
+    web.mkdir()
+    record = {"id": "corpus/feed.json#1", "title": "Port", "text": "The port reopened on Monday."}
+    (cli / "feed.json").write_text(json.dumps([record]), encoding="utf-8")
+    forged = record | {"text": "Forged: the port closed for good."}
+    (web / "feed.json").write_text(json.dumps([forged]), encoding="utf-8")
+    Ingestor(settings, embedder, store).run([cli])
+    report = Ingestor(settings, embedder, store, namespace="upload/").run([web])
+    assert report.ingested == 1 and report.updated == 0
+    assert "is not replaced" in report.warnings[0]
+    texts = {meta["doc_id"]: text for _, text, meta in store.iter_chunks()}
+    assert "reopened" in texts["corpus/feed.json#1"]
+    assert "Forged" in texts["upload/corpus/feed.json#1"]
+
+
+def test_two_uploads_with_one_name_are_two_articles(tmp_path):
+    from app import _copy_uploads
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "news.txt").write_text("T\n\nOne story.", encoding="utf-8")
+    (b / "news.txt").write_text("T\n\nAnother story.", encoding="utf-8")
+    root = _copy_uploads([str(a / "news.txt"), str(b / "news.txt")], tmp_path / "uploads")
+    copies = sorted(p.relative_to(root).as_posix() for p in root.rglob("news.txt"))
+    assert len(copies) == 2 and copies[0] != copies[1]
+    again = _copy_uploads([str(a / "news.txt")], tmp_path / "uploads")
+    assert next(again.rglob("news.txt")).relative_to(again).as_posix() in copies
