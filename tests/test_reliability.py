@@ -310,3 +310,41 @@ def test_two_uploads_with_one_name_are_two_articles(tmp_path):
     assert len(copies) == 2 and copies[0] != copies[1]
     again = _copy_uploads([str(a / "news.txt")], tmp_path / "uploads")
     assert next(again.rglob("news.txt")).relative_to(again).as_posix() in copies
+
+
+# --- fields cannot inject markup into the page ------------------------------------------------
+def test_hostile_fields_cannot_end_the_html_block():
+    from rag.answer import Answer, Citation
+    from rag.retrieval import Passage
+    from webui import render
+
+    evil = "x\n\n## Heading\r![t](https://track.example/p.png)\u2028[link](https://evil.example)"
+    bidi = "safe\u202etxt.exe\u2066"
+    passage = Passage(
+        chunk_id="c1",
+        doc_id=f"doc{evil}",
+        text=f"Body {evil} end.",
+        title=f"Title {evil}{bidi}",
+        source=f"src{evil}",
+        url="",
+        date=f"2024{evil}",
+        language="en",
+        start=0,
+        end=10,
+        score=1.0,
+        dense_score=0.9,
+    )
+    citation = Citation.of(1, passage, passage.text[:4], (0, 4), 0.9)
+    answer = Answer(
+        text=f"Claim {evil} [1]",
+        mode="extractive",
+        citations=[citation],
+        notices=[f"note: {evil}"],
+        passages=[passage, passage],
+    )
+    html = render.answer_message(answer, "t1")
+    for char in "\n\r\u2028\u2029\u202e\u2066":
+        assert char not in html, repr(char)
+    assert "<a " not in html.replace('<a class="rag-cite"', "")
+    assert "<img" not in html and 'href="https://evil' not in html
+    assert render.field_html('"><script>') == "&quot;&gt;&lt;script&gt;"

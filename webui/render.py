@@ -41,9 +41,28 @@ _SAFE_URL = re.compile(r"^https?://", re.IGNORECASE)
 _AFTER_MARKER = re.compile(r"(?<=\])\s+")
 
 
+# Everything that ends a line for someone: a raw line break inside the page ends Gradio's
+# HTML block, and what follows ("## heading", "![](tracker)") would render as Markdown.
+_LINE_BREAKS = re.compile("\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+# Bidi overrides and isolates (they reorder what follows them), and other invisible controls.
+_CONTROLS = re.compile(
+    "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]"
+)
+
+
+def field_html(value: object, *, lines: bool = False) -> str:
+    """The one way text reaches the page: controls and bidi overrides removed, line breaks
+    made <br> (`lines`) or spaces, then HTML-escaped (quotes too, so it is safe in an
+    attribute). Article text, titles, sources, dates, urls, doc ids, notices, LLM text."""
+    text = _CONTROLS.sub("", str(value))
+    if lines:
+        return "<br>".join(escape(part, quote=True) for part in _LINE_BREAKS.split(text))
+    return escape(_LINE_BREAKS.sub(" ", text), quote=True)
+
+
 def text_html(text: str) -> str:
-    """Escaped text with its line breaks kept."""
-    return escape(text).replace("\r\n", "\n").replace("\n", "<br>")
+    """Escaped text with its line breaks kept (as <br>)."""
+    return field_html(text, lines=True)
 
 
 def user_message(question: str) -> str:
@@ -101,9 +120,10 @@ def notice_html(notice: str) -> str:
     if not message:
         kind, message = "", notice
     label = LABELS["ar" if _direction(message) == "rtl" else "en"]["note"]
-    tag = f' <span class="rag-kind">({escape(kind)})</span>' if kind else ""
+    tag = f' <span class="rag-kind">({field_html(kind)})</span>' if kind else ""
     return (
-        f'<div class="rag-notice" dir="auto"><b>{escape(label)}:</b> {escape(message)}{tag}</div>'
+        f'<div class="rag-notice" dir="auto"><b>{field_html(label)}:</b> '
+        f"{field_html(message)}{tag}</div>"
     )
 
 
@@ -156,13 +176,13 @@ def report_html(report: Mapping[str, Any]) -> str:
     lines = [f'<div class="rag-stats">{cells}</div>', f'<div class="rag-dim">{seconds:.1f} s</div>']
     for dup in report.get("duplicate_docs", [])[:20]:
         lines.append(
-            f'<div class="rag-line" dir="auto">duplicate: {escape(str(dup.get("doc_id", "")))}'
-            f" = {escape(str(dup.get('duplicate_of', '')))}</div>"
+            f'<div class="rag-line" dir="auto">duplicate: {field_html(str(dup.get("doc_id", "")))}'
+            f" = {field_html(str(dup.get('duplicate_of', '')))}</div>"
         )
     for fail in report.get("failures", []):
         lines.append(
             f'<div class="rag-line rag-fail" dir="auto">failed: '
-            f"{escape(str(fail.get('where', '')))}: {escape(str(fail.get('reason', '')))}</div>"
+            f"{field_html(fail.get('where', ''))}: {field_html(fail.get('reason', ''))}</div>"
         )
     return f'<div class="rag-report">{"".join(lines)}</div>'
 
@@ -184,7 +204,7 @@ def stats_html(stats: Mapping[str, Any], llm: str) -> str:
         ("store", str(stats.get("store", ""))),
     ]
     table = "".join(
-        f'<tr><th>{escape(k)}</th><td dir="auto">{escape(v)}</td></tr>' for k, v in rows
+        f'<tr><th>{field_html(k)}</th><td dir="auto">{field_html(v)}</td></tr>' for k, v in rows
     )
     return f'<div class="rag-stats">{cells}</div><table class="rag-table">{table}</table>'
 
@@ -249,21 +269,21 @@ def _card(*, n: int, turn: str, title: str, meta: str, body: str, cls: str) -> s
     return (
         f'<div class="{cls}" id="rag-{turn}-{n}" dir="{side}">'
         f'<div class="rag-src-h"><span class="rag-n">[{n}]</span> '
-        f'<span class="rag-title">{escape(title)}</span></div>'
+        f'<span class="rag-title">{field_html(title)}</span></div>'
         f"{meta}"
         f'<div class="rag-passage" dir="auto">{body}</div></div>'
     )
 
 
 def _meta(source: str, date: str, url: str, doc_id: str, labels: Mapping[str, str]) -> str:
-    bits = [escape(x) for x in (source, date[:10]) if x]
+    bits = [field_html(x) for x in (source, date[:10]) if x]
     if url and _SAFE_URL.match(url):
         bits.append(
-            f'<a href="{escape(url, quote=True)}" target="_blank" rel="noopener noreferrer" '
-            f'dir="ltr">{escape(labels["open"])}: {escape(_short_url(url))}</a>'
+            f'<a href="{field_html(url)}" target="_blank" rel="noopener noreferrer" '
+            f'dir="ltr">{field_html(labels["open"])}: {field_html(_short_url(url))}</a>'
         )
     elif doc_id:
-        bits.append(f'<code dir="ltr">{escape(doc_id)}</code>')
+        bits.append(f'<code dir="ltr">{field_html(doc_id)}</code>')
     # No dir of its own: the line follows its card (an Arabic card's meta sits on the right).
     return f'<div class="rag-meta">{" · ".join(bits)}</div>' if bits else ""
 
