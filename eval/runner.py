@@ -123,7 +123,7 @@ def prepare_store(
             "store": str(settings.data_dir),
             "documents": store.document_count(),
             "chunks": store.count(),
-            "failed": len(report.failures),
+            "failed": report.failed,
         }
         marker.write_text(json.dumps(info), encoding="utf-8")
         info.update(cached=False, chunks_embedded=report.chunks, seconds=round(report.seconds, 2))

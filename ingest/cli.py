@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -117,7 +118,7 @@ def ingest(
         print_json(report.to_json())
     else:
         _print_report(report.to_json())
-    if strict and report.failures:
+    if strict and report.failed:
         raise typer.Exit(1)
 
 
@@ -129,11 +130,18 @@ def _print_report(data: dict[str, Any]) -> None:
     table.add_row("time", f"{data['seconds']:.1f} s ({data['chunks_per_second']} chunks/s)")
     console.print(table)
     for dup in data["duplicate_docs"][:20]:
-        console.print(f"  duplicate: {dup['doc_id']} = {dup['duplicate_of']}", highlight=False)
+        console.print(
+            f"  duplicate: {escape(dup['doc_id'])} = {escape(dup['duplicate_of'])}",
+            highlight=False,
+        )
     for fail in data["failures"]:
-        console.print(f"  [red]failed[/]: {fail['where']}: {fail['reason']}", highlight=False)
+        # File and member names are user text: "notes[/].json" is not Rich markup.
+        console.print(
+            f"  [red]failed[/]: {escape(fail['where'])}: {escape(fail['reason'])}",
+            highlight=False,
+        )
     for warning in data["warnings"]:
-        console.print(f"  [yellow]warning[/]: {warning}", highlight=False)
+        console.print(f"  [yellow]warning[/]: {escape(warning)}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import re
+from datetime import datetime
 from pathlib import Path
 
 from ingest.clean import clean_text, detect_language
@@ -14,6 +16,30 @@ _SPACE = re.compile(r"\s+")
 # Metadata is copied onto every chunk: a 400 KB title must not become 400 KB per chunk.
 FIELD_LIMITS = {"title": 300, "source": 200, "url": 2048, "date": 64}
 MAX_ID_CHARS = 512
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_DATE_FORMATS = ("%Y/%m/%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %B %Y", "%d %b %Y",
+                 "%B %d, %Y", "%b %d, %Y", "%Y%m%d")  # fmt: skip
+
+
+def normalize_date(raw: str) -> str:
+    """ISO 8601 (YYYY-MM-DD, time kept when given) for the dates feeds write, so that date
+    filters compare like with like; a date that cannot be read is kept as written (and
+    matches no date filter)."""
+    raw = raw.strip()
+    if not raw or _ISO_DATE.match(raw):
+        return raw
+    try:
+        return email.utils.parsedate_to_datetime(raw).isoformat()  # RFC 2822 (RSS)
+    except (TypeError, ValueError, IndexError):
+        pass
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(raw, fmt).date().isoformat()
+        except ValueError:
+            continue
+    return raw
 
 
 def _capped(value: str, field: str) -> str:
@@ -74,7 +100,7 @@ def to_document(record: RawRecord, root: Path) -> Document | None:
         text=text,
         title=title or body.split("\n", 1)[0][:120],
         url=_capped(_SPACE.sub("", fields.get("url", "")), "url"),
-        date=_capped(fields.get("date", "").strip(), "date"),
+        date=_capped(normalize_date(fields.get("date", "")), "date"),
         source=_capped(_SPACE.sub(" ", fields.get("source", "")).strip(), "source"),
         language=detect_language(text),
         origin=record.origin,

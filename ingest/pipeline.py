@@ -32,6 +32,8 @@ from rag.write_lock import writer_lock
 
 # Documents classified per registry round-trip.
 log = logging.getLogger(__name__)
+# A 2 MB file of a million bad records must not become a 136 MB report.
+MAX_FAILURES_LISTED = 1000
 DOCS_PER_LOOKUP = 64
 
 
@@ -48,9 +50,17 @@ class IngestReport:
     removed_chunks: int = 0
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    failed: int = 0  # all failures; only the first MAX_FAILURES_LISTED are listed
 
     def fail(self, where: str, reason: str) -> None:
-        self.failures.append({"where": where, "reason": reason})
+        self.failed += 1
+        if len(self.failures) < MAX_FAILURES_LISTED:
+            self.failures.append({"where": where, "reason": reason})
+        elif self.failed == MAX_FAILURES_LISTED + 1:
+            self.warnings.append(
+                f"more than {MAX_FAILURES_LISTED} failures: only the first "
+                f"{MAX_FAILURES_LISTED} are listed (`failed` counts them all)"
+            )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -58,7 +68,7 @@ class IngestReport:
             "unchanged": self.unchanged,
             "updated": self.updated,
             "duplicates": len(self.duplicates),
-            "failed": len(self.failures),
+            "failed": self.failed,
             "chunks": self.chunks,
             "removed_chunks": self.removed_chunks,
             "seconds": round(self.seconds, 3),

@@ -207,9 +207,17 @@ def _read_file(
 
 
 def _read_zip(
-    source: Path | io.BytesIO, where: str, settings: Settings, *, nested: bool
+    source: Path | io.BytesIO,
+    where: str,
+    settings: Settings,
+    *,
+    nested: bool,
+    budget: list[int] | None = None,
 ) -> Iterator[RawRecord | Failure]:
     limit = int(settings.max_file_mb * _MB)
+    # Bytes this archive (nested ones included) may still expand to: many members each
+    # under the per-member limits must not add up to terabytes.
+    budget = budget if budget is not None else [int(settings.max_zip_total_mb * _MB)]
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
@@ -232,7 +240,15 @@ def _read_zip(
                 continue
             # Never trust the declared size: read at most what the limits allow, plus one
             # byte to notice a member that inflates past them.
-            cap = min(limit, int(settings.max_zip_ratio * max(info.compress_size, 1)))
+            if info.file_size > budget[0]:
+                yield Failure(
+                    where,
+                    f"the archive expands past RAG_MAX_ZIP_TOTAL_MB "
+                    f"({settings.max_zip_total_mb:g} MB); members from {name} on are not read "
+                    "— split the archive or raise the setting",
+                )
+                return
+            cap = min(limit, budget[0], int(settings.max_zip_ratio * max(info.compress_size, 1)))
             try:
                 with archive.open(info) as fh:
                     data = fh.read(cap + 1)
@@ -246,8 +262,11 @@ def _read_zip(
                     "bomb); check RAG_MAX_FILE_MB and RAG_MAX_ZIP_RATIO",
                 )
                 continue
+            budget[0] -= len(data)
             if ext == ".zip":
-                yield from _read_zip(io.BytesIO(data), member_where, settings, nested=True)
+                yield from _read_zip(
+                    io.BytesIO(data), member_where, settings, nested=True, budget=budget
+                )
             else:
                 yield from _parse(data, ext, member_where, settings)
 

@@ -300,9 +300,9 @@ class Bm25Index:
         if source:
             keep &= self.meta["source"] == source
         if date_from:
-            keep &= np.array([bool(d) and d[:10] >= date_from for d in self.meta["date"]])
+            keep &= np.array([_iso(d) and d[:10] >= date_from for d in self.meta["date"]])
         if date_to:
-            keep &= np.array([bool(d) and d[:10] <= date_to for d in self.meta["date"]])
+            keep &= np.array([_iso(d) and d[:10] <= date_to for d in self.meta["date"]])
         return keep
 
     def __len__(self) -> int:
@@ -338,3 +338,8 @@ def _to_bm25s_tokens(corpus: list[list[str]]) -> Any:
     vocab: dict[str, int] = {}
     ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in corpus]
     return bm25s.tokenization.Tokenized(ids=ids, vocab=vocab)
+
+
+def _iso(date: str) -> bool:
+    """Only ISO dates compare correctly as text."""
+    return len(date) >= 10 and date[4] == "-" and date[7] == "-" and date[:4].isdigit()

@@ -202,5 +202,11 @@ def llm_serve(
     from rag.llm_server import serve
 
     settings = settings_from_env()
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        typer.echo(
+            f"warning: --host {host} exposes the LLM server, which has no login, to every "
+            "machine that can reach this one; use 127.0.0.1 unless that is what you want",
+            err=True,
+        )
     typer.echo(f"serving on http://{host}:{port}/v1 - use RAG_LLM_BASE_URL=http://{host}:{port}/v1")
     serve(settings.cache_dir, host=host, port=port, threads=threads, n_ctx=n_ctx)

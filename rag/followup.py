@@ -22,24 +22,27 @@ _AR_COPULA = re.compile(r"^\s*(ما|من|ماذا)\s+(هو|هي|هم|هما)\b")
 # A question this short may be an ellipsis ("the date?") or complete ("Lavrov?"): the
 # assistant lets the evidence decide.
 SHORT_QUESTION_TERMS = 2
+MAX_HISTORY_ITEMS = 40
+MAX_HISTORY_CHARS = 2000  # the assistant's question cap
 
 
 def history_pairs(history: Sequence[Any] | None) -> list[tuple[str, str]]:
     """(role, text) of a history given as OpenAI/Gradio messages or (user, bot) pairs."""
     out: list[tuple[str, str]] = []
-    for item in history or []:
+    # History comes from the client: only its last turns, each as long as a question may be.
+    for item in list(history or [])[-MAX_HISTORY_ITEMS:]:
         if isinstance(item, dict):
             content = item.get("content", "")
             if isinstance(content, list):  # Gradio 6 message parts
                 content = " ".join(
                     p.get("text", "") if isinstance(p, dict) else str(p) for p in content
                 )
-            out.append((str(item.get("role", "user")), str(content)))
+            out.append((str(item.get("role", "user"))[:20], str(content)[:MAX_HISTORY_CHARS]))
         elif isinstance(item, (list, tuple)) and len(item) == 2:
             if item[0]:
-                out.append(("user", str(item[0])))
+                out.append(("user", str(item[0])[:MAX_HISTORY_CHARS]))
             if item[1]:
-                out.append(("assistant", str(item[1])))
+                out.append(("assistant", str(item[1])[:MAX_HISTORY_CHARS]))
     return out
 
 

@@ -6,8 +6,10 @@ Every failure (down, timeout, 429/5xx after retries, malformed reply) becomes on
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 from rag.errors import RagError
 
@@ -15,6 +17,14 @@ if TYPE_CHECKING:
     from rag.settings import Settings
 
 Message = dict[str, str]
+
+
+def redact_url(url: str) -> str:
+    """The URL without user:password@ (it may be shown in the page and in notices)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]))
 
 
 class LLMUnavailable(RagError):
@@ -40,7 +50,8 @@ class OpenAIChat:
         import openai
 
         assert settings.llm_base_url
-        self.name = f"{settings.llm_model} @ {settings.llm_base_url}"
+        self.where = redact_url(settings.llm_base_url)  # shown to users: no credentials
+        self.name = f"{settings.llm_model} @ {self.where}"
         self.settings = settings
         self.client = openai.OpenAI(
             base_url=settings.llm_base_url,
@@ -61,8 +72,15 @@ class OpenAIChat:
     def stream(self, messages: list[Message]) -> Iterator[str]:
         import openai
 
+        deadline = time.monotonic() + self.settings.llm_deadline
         try:
             for event in self._request(messages, stream=True):
+                if time.monotonic() > deadline:
+                    # Each read may be quick while the whole answer never ends.
+                    raise LLMUnavailable(
+                        f"the LLM at {self.where} was still writing after "
+                        f"{self.settings.llm_deadline:g} s (RAG_LLM_DEADLINE)"
+                    )
                 choices = getattr(event, "choices", None)
                 if not choices:
                     continue
@@ -72,21 +90,20 @@ class OpenAIChat:
                     yield text
         except openai.APITimeoutError:
             raise LLMUnavailable(
-                f"the LLM at {self.settings.llm_base_url} timed out after "
+                f"the LLM at {self.where} timed out after "
                 f"{self.settings.llm_timeout:g} s (RAG_LLM_TIMEOUT)"
             ) from None
         except openai.APIStatusError as exc:
             raise LLMUnavailable(
-                f"the LLM at {self.settings.llm_base_url} answered HTTP {exc.status_code}"
+                f"the LLM at {self.where} answered HTTP {exc.status_code}"
             ) from None
         except openai.APIConnectionError:
             raise LLMUnavailable(
-                f"cannot reach the LLM at {self.settings.llm_base_url} (RAG_LLM_BASE_URL)"
+                f"cannot reach the LLM at {self.where} (RAG_LLM_BASE_URL)"
             ) from None
         except (openai.OpenAIError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise LLMUnavailable(
-                f"the LLM at {self.settings.llm_base_url} sent a malformed reply "
-                f"({exc.__class__.__name__})"
+                f"the LLM at {self.where} sent a malformed reply ({exc.__class__.__name__})"
             ) from None
 
     def complete(self, messages: list[Message]) -> str:

@@ -12,6 +12,7 @@ unfiltered queries stay on Chroma's fast path; a Chroma `where` query (60-120x s
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from rag.settings import Settings
 
 Mode = Literal["hybrid", "dense", "bm25"]
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # MMR picks k passages from the best MMR_POOL_FACTOR * k fused candidates.
 MMR_POOL_FACTOR = 4
 # Cosine above which two passages count as copies of one story.
@@ -46,6 +48,8 @@ class Filters:
 
     def accepts(self, meta: dict[str, Any]) -> bool:
         date = str(meta.get("date", ""))[:10]
+        # Only an ISO date compares correctly as text ("Mon, 12 Mar" > "2024-..." is true).
+        date = date if _ISO_DATE.match(date) else ""
         return (
             (not self.language or meta.get("language") == self.language)
             and (not self.source or meta.get("source") == self.source)

@@ -83,6 +83,11 @@ class Settings(BaseSettings):
         description="Ingest stops before writing when the data dir has less free disk than this "
         "(MB), so the store stays queryable; 0 turns the check off.",
     )
+    max_zip_total_mb: float = Field(
+        2000.0,
+        gt=0,
+        description="Most an archive may expand to in all (MB); members past it are not read.",
+    )
     lock_timeout: float = Field(
         600.0,
         gt=0,
@@ -134,6 +139,11 @@ class Settings(BaseSettings):
     llm_api_key: str = Field("not-needed", description="API key sent to the LLM endpoint.")
     llm_model: str = Field("local", description="Model name sent to the LLM endpoint.")
     llm_timeout: float = Field(60.0, gt=0, description="Seconds before an LLM call gives up.")
+    llm_deadline: float = Field(
+        180.0,
+        gt=0,
+        description="Seconds a whole LLM answer may take, however steadily it streams.",
+    )
     llm_retries: int = Field(2, ge=0, le=10, description="Retries on 429/5xx/connection errors.")
     llm_max_tokens: int = Field(512, ge=16, description="Most tokens the LLM may generate.")
     llm_temperature: float = Field(0.1, ge=0, le=2, description="LLM sampling temperature.")

@@ -348,3 +348,91 @@ def test_hostile_fields_cannot_end_the_html_block():
     assert "<a " not in html.replace('<a class="rag-cite"', "")
     assert "<img" not in html and 'href="https://evil' not in html
     assert render.field_html('"><script>') == "&quot;&gt;&lt;script&gt;"
+
+
+# --- smaller items ---------------------------------------------------------------------------
+def test_failures_listed_are_capped_but_counted(tmp_path):
+    from fakes import HashEmbedder
+
+    from ingest.pipeline import MAX_FAILURES_LISTED, Ingestor
+    from rag.store import ChunkStore, StoreProfile
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "ones.json").write_text(json.dumps([1] * (MAX_FAILURES_LISTED + 500)), "utf-8")
+    settings = make_settings(tmp_path / "data")
+    embedder = HashEmbedder()
+    store = ChunkStore(settings, StoreProfile.of(settings, embedder.dimension))
+    report = Ingestor(settings, embedder, store).run([corpus]).to_json()
+    assert report["failed"] == MAX_FAILURES_LISTED + 500
+    assert len(report["failures"]) == MAX_FAILURES_LISTED
+    assert any("only the first" in w for w in report["warnings"])
+
+
+def test_history_items_are_capped():
+    from rag.followup import MAX_HISTORY_CHARS, MAX_HISTORY_ITEMS, history_pairs
+
+    history = [{"role": "user", "content": "q" * 100_000}] * (MAX_HISTORY_ITEMS + 100)
+    pairs = history_pairs(history)
+    assert len(pairs) == MAX_HISTORY_ITEMS
+    assert all(len(text) == MAX_HISTORY_CHARS for _, text in pairs)
+
+
+def test_report_prints_names_that_look_like_markup(capsys):
+    from ingest.cli import _print_report
+
+    data = {
+        "ingested": 0, "updated": 0, "unchanged": 0, "duplicates": 0, "failed": 1, "chunks": 0,
+        "seconds": 0.1, "chunks_per_second": 0.0, "duplicate_docs": [],
+        "failures": [{"where": "a.zip!notes[/].json", "reason": "bad [bold]x[/bold]"}],
+        "warnings": ["[/] odd"],
+    }  # fmt: skip
+    _print_report(data)
+    out = capsys.readouterr().out
+    assert "notes[/].json" in out and "[bold]x[/bold]" in out
+
+
+@pytest.mark.parametrize(
+    ("raw", "iso"),
+    [
+        ("2024-03-12", "2024-03-12"),
+        ("Tue, 12 Mar 2024 10:00:00 +0000", "2024-03-12T10:00:00+00:00"),
+        ("12/03/2024", "2024-03-12"),
+        ("March 12, 2024", "2024-03-12"),
+        ("sometime last week", "sometime last week"),
+    ],
+)
+def test_dates_are_stored_as_iso_when_readable(raw, iso):
+    from ingest.documents import normalize_date
+
+    assert normalize_date(raw) == iso
+
+
+def test_unreadable_dates_match_no_date_filter():
+    from rag.retrieval import Filters
+
+    f = Filters(date_from="2024-01-01")
+    assert f.accepts({"date": "2024-03-12"})
+    assert not f.accepts({"date": "Tue, 12 Mar 2024"})  # "T" > "2" as text
+
+
+def test_the_llm_url_is_shown_without_credentials():
+    from rag.llm import redact_url
+
+    assert redact_url("https://user:secret@llm.example/v1") == "https://***@llm.example/v1"
+    assert redact_url("http://127.0.0.1:8080/v1") == "http://127.0.0.1:8080/v1"
+
+
+def test_an_archive_cannot_expand_past_its_total_budget(tmp_path):
+    import zipfile
+
+    path = tmp_path / "many.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for i in range(5):
+            archive.writestr(f"a{i}.txt", f"Title {i}\n\n" + "news text. " * 50_000)
+    settings = make_settings(tmp_path / "data", max_zip_total_mb=1.2, max_zip_ratio=1000)
+    items = list(iter_records([path], settings))
+    read = [i for i in items if hasattr(i, "fields")]
+    failures = [i.reason for i in items if hasattr(i, "reason")]
+    assert 1 <= len(read) < 5
+    assert any("RAG_MAX_ZIP_TOTAL_MB" in r for r in failures)
