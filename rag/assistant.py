@@ -31,6 +31,9 @@ from rag.store import ChunkStore, StoreProfile
 log = logging.getLogger(__name__)
 AskMode = Literal["auto", "extractive", "llm"]
 MAX_QUESTION_CHARS = 2000
+# How far over its threshold the history-augmented evidence must score for a short
+# question (no lead word, no pronoun) to be read as a follow-up.
+STRONG_MARGIN = 0.15
 WORD_CACHE = 50_000  # word vectors kept for answerability (~75 MB at 384 floats)
 # An LLM's "not found" is overruled (quotes shown) only when the evidence check is this sure.
 CONFIDENT = 0.9
@@ -214,7 +217,10 @@ class Assistant:
             result = attempt(question, question)
             if history and is_short(question) and not result[2].answerable:
                 augmented = attempt(with_history(question, history), question)
-                if augmented[2].answerable:
+                judged = augmented[2]
+                # Only evidence that is clearly strong with the history: a borderline
+                # score would let "capital of France?" borrow the last question's passages.
+                if judged.answerable and judged.score - judged.threshold >= STRONG_MARGIN:
                     result = augmented
         query, passages, judgement, sentences = result
         return query, passages, notes, judgement, sentences

@@ -58,6 +58,10 @@ _EN_GENERIC = frozenset(
     ]
 )
 MIN_SKELETON = 3
+# Arabic letters that foreign names spell with more than one Latin letter (أذربيجان is
+# Azerbaijan, ذ also "dh"; ظبي is Dhabi; ث is "th" or "s"; ق is "q" or, in Gulf names, "g").
+_AR_VARIANTS = {"ذ": "ds", "ظ": "ds", "ث": "ts", "ق": "kg", "ج": "gj"}
+MAX_VARIANTS = 8
 
 
 class Term(NamedTuple):
@@ -83,6 +87,27 @@ def skeleton(word: str) -> str:
         out = "".join(
             _EN_SKELETON.get(ch, ch) for ch in word if ch.isalpha() and ch not in "aeiouyw"
         )
+    collapsed = re.sub(r"(.)\1+", r"\1", out)
+    return collapsed if len(collapsed) >= MIN_SKELETON else ""
+
+
+def skeletons(word: str) -> set[str]:
+    """Every skeleton an Arabic word may have as a foreign name (its ambiguous letters
+    read each way, at most MAX_VARIANTS); a Latin word has one."""
+    base = skeleton(word)
+    if not base or not _ARABIC.search(word):
+        return {base} if base else set()
+    variants = {prepare(word)}
+    for letter, options in _AR_VARIANTS.items():
+        if letter in word and len(variants) * len(options) <= MAX_VARIANTS:
+            # Latin stand-ins pass through the Arabic mapping as they are.
+            variants = {v.replace(letter, o) for v in variants for o in options}
+    return {s for s in map(_skeleton_mixed, variants) if s} | {base}
+
+
+def _skeleton_mixed(word: str) -> str:
+    word = _AR_ARTICLE.sub("", word.translate(str.maketrans("أإآ", "ااا")))
+    out = "".join(_AR_SKELETON.get(ch, ch if ch.isascii() and ch.isalpha() else "") for ch in word)
     collapsed = re.sub(r"(.)\1+", r"\1", out)
     return collapsed if len(collapsed) >= MIN_SKELETON else ""
 
@@ -117,8 +142,8 @@ class TermIndex(NamedTuple):
 def index_text(text: str) -> TermIndex:
     words = _WORD.findall(text)
     stems = frozenset(analyze(text)) | frozenset(prepare(w) for w in words if prepare(w).isdigit())
-    skeletons = frozenset(s for s in (skeleton(w) for w in words) if s)
-    return TermIndex(stems, skeletons)
+    names = frozenset(s for w in words for s in skeletons(w))
+    return TermIndex(stems, names)
 
 
 def matches(term: Term, evidence: TermIndex, cross_script: bool) -> bool:
