@@ -45,6 +45,16 @@ class ScriptedLLM:
                 if action == "garbage":
                     self.wfile.write(b"data: {not json at all\n\n")
                     return
+                if action == "trickle":  # a piece every 0.2 s, for ever (until the client goes)
+                    try:
+                        for _ in range(600):
+                            chunk = {"choices": [{"index": 0, "delta": {"content": "x "}}]}
+                            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                            self.wfile.flush()
+                            time.sleep(0.2)
+                    except OSError:
+                        pass
+                    return
                 for piece in outer.reply(body, action):
                     chunk = {
                         "id": "x",

@@ -55,6 +55,16 @@ def good_articles(root: Path) -> dict[str, str]:
     good["latin1.txt"] = "Café owners protest"
     (root / "truncated-utf8.txt").write_bytes("افتتاح معرض الكتاب في جدة".encode()[:-1])
     good["truncated-utf8.txt"] = "افتتاح معرض الكتاب"
+    # Crafted to be slow (quadratic before): a megabyte each, read in linear time.
+    (root / "crafted-blanks.txt").write_text("Crafted\n\nPort news" + " " * 1_000_000 + "end.")
+    good["crafted-blanks.txt"] = "Port news"
+    (root / "crafted-title.md").write_text("# " + "#" * 1_000_000 + "x\n\nA heading of hashes.")
+    good["crafted-title.md"] = "A heading of hashes"
+    comments = "<html><body><p>Dates market opens in Unaizah.</p>" + "<!--" * 250_000
+    (root / "crafted-comments.html").write_text(comments)
+    good["crafted-comments.html"] = "Dates market opens"
+    (root / "parser-crash.html").write_text("<p>Camel race in Taif.</p><![ oops</body>")
+    good["parser-crash.html"] = "Camel race in Taif"
     return good
 
 
@@ -107,6 +117,11 @@ def hostile_items(root: Path, big: bool = True) -> dict[str, str]:
     bad.update(
         {"feed.jsonl#line 2": "JSON", "feed.jsonl#line 3": "no text", "feed.jsonl#line 4": "JSON"}
     )
+    put("deep-400.json", '{"text": ' + "[" * 400 + '"x"' + "]" * 400 + "}", "RecursionError")
+    put("overlong-id.json", json.dumps({"id": "x" * 600, "text": "Id too long."}), "over 512")
+    with zipfile.ZipFile(root / "markup.zip", "w") as zf:  # Rich markup in a member name
+        zf.writestr("notes[/].json", "{broken")
+    bad["markup.zip!notes[/].json"] = "JSON"
     put("no-text-column.csv", "headline,author\nA,B\nC,D\n", "column")
     put("empty-text-cells.csv", "title,text\nT1,\nT2,   \n", "")
     del bad["empty-text-cells.csv"]

@@ -436,3 +436,32 @@ def test_an_archive_cannot_expand_past_its_total_budget(tmp_path):
     failures = [i.reason for i in items if hasattr(i, "reason")]
     assert 1 <= len(read) < 5
     assert any("RAG_MAX_ZIP_TOTAL_MB" in r for r in failures)
+
+
+@pytest.mark.slow
+def test_a_slowly_streaming_llm_meets_its_deadline(scripted, sample_data_dir, embedder):
+    import time as clock
+
+    from rag.assistant import Assistant
+
+    llm = scripted("trickle")
+    settings = make_settings(
+        sample_data_dir, llm_base_url=llm.url, llm_retries=0, llm_timeout=5, llm_deadline=2
+    )
+    started = clock.monotonic()
+    answer = Assistant.from_settings(settings, embedder=embedder).ask("what did Erdogan demand?")
+    assert clock.monotonic() - started < 30
+    assert answer.mode == "extractive"
+    assert any("RAG_LLM_DEADLINE" in n for n in answer.notices)
+
+
+def test_llm_serve_on_a_public_host_warns():
+    out = subprocess.run(
+        [*RAG_CLI, "llm", "serve", "--host", "0.0.0.0", "--port", "0"],
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 2  # --port 0 stops it before anything is served
+    assert "warning: --host 0.0.0.0 exposes the LLM server" in out.stderr
