@@ -62,6 +62,7 @@ MIN_SKELETON = 3
 # Azerbaijan, ذ also "dh"; ظبي is Dhabi; ث is "th" or "s"; ق is "q" or, in Gulf names, "g").
 _AR_VARIANTS = {"ذ": "ds", "ظ": "ds", "ث": "ts", "ق": "kg", "ج": "gj"}
 MAX_VARIANTS = 8
+_AR_SUFFIX = re.compile("(?:ات|ون|ين|ان|ها|هم|هن|نا|كم|ه|ي)$")
 
 
 class Term(NamedTuple):
@@ -71,6 +72,7 @@ class Term(NamedTuple):
     skeleton: str  # consonant skeleton, for cross-script names ("" when too short)
     is_number: bool
     is_name: bool  # capitalised mid-sentence in English, or any Arabic content word
+    light: str = ""  # Arabic light root (see light_root)
 
 
 def skeleton(word: str) -> str:
@@ -128,22 +130,41 @@ def focus_terms(text: str) -> list[Term]:
             continue
         name = arabic or (raw[:1].isupper() and i > 0) or (raw.isupper() and len(raw) > 1)
         stemmed = stem(normalize_arabic(token))
-        terms.setdefault(stemmed, Term(stemmed, skeleton(raw), False, bool(name)))
+        terms.setdefault(stemmed, Term(stemmed, skeleton(raw), False, bool(name), light_root(raw)))
     return list(terms.values())
 
 
 class TermIndex(NamedTuple):
-    """What a piece of evidence offers for matching: stems, skeletons and numbers."""
+    """What a piece of evidence offers for matching: stems, skeletons and numbers, and its
+    Arabic words without their article (for light-root matching)."""
 
     stems: frozenset[str]
     skeletons: frozenset[str]
+    arabic: frozenset[str] = frozenset()
 
 
 def index_text(text: str) -> TermIndex:
     words = _WORD.findall(text)
     stems = frozenset(analyze(text)) | frozenset(prepare(w) for w in words if prepare(w).isdigit())
     names = frozenset(s for w in words for s in skeletons(w))
-    return TermIndex(stems, names)
+    arabic = frozenset(_AR_ARTICLE.sub("", normalize_arabic(w)) for w in words if _ARABIC.search(w))
+    return TermIndex(stems, names, arabic)
+
+
+def light_root(word: str) -> str:
+    """An Arabic word without article, one suffix and one verb prefix: طالب, يطالب and
+    المطالبة share "طالب", which a Snowball stem does not always see; "" when under 3
+    letters remain or the word is not Arabic."""
+    if not _ARABIC.search(word):
+        return ""
+    root = _AR_ARTICLE.sub("", normalize_arabic(word))
+    root = _AR_SUFFIX.sub("", root) if len(root) > 4 else root
+    root = root[1:] if len(root) > 4 and root[0] in "يتن" else root
+    return root if len(root) >= MIN_SKELETON else ""
+
+
+def _contains_root(root: str, words: frozenset[str]) -> bool:
+    return any(root in w and len(w) <= len(root) + 4 for w in words)
 
 
 def matches(term: Term, evidence: TermIndex, cross_script: bool) -> bool:
@@ -153,6 +174,8 @@ def matches(term: Term, evidence: TermIndex, cross_script: bool) -> bool:
         return True
     if term.is_number:
         return False
+    if term.light and _contains_root(term.light, evidence.arabic):
+        return True
     return (
         cross_script
         and term.is_name

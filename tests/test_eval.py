@@ -24,10 +24,10 @@ ARCD_TEST = SHARED_DATA / "arcd" / "arcd-test.json"
 # What the system scores on the seed suite now, less ~0.05 (metrics at 1.0 gate at 0.95):
 # a regression in retrieval, answering or citing fails `make test`. Re-measure with
 # `rag eval eval/suites/seed` and move these when the system gets better.
-# 2026-12-02: the evidence check (answer or "not found") answers 28 of the 34 answerable
-# seed questions (0.824, was 0.91): on the dev suite it turns not_found_accuracy from 0.01
-# into 0.6-0.9 per pair, and the price is paid here too; answered_rate, contains_answer and
-# citation_recall gates follow the new scores.
+# 2026-12-02: the evidence check (answer or "not found") answers 29 of the 34 answerable
+# seed questions (0.853, was 0.91): on the dev suite it turns not_found_accuracy from 0.01
+# into 0.45-0.77 per pair, and the price is paid here too; answered_rate, contains_answer
+# and citation_recall gates follow the new scores.
 SEED_GATES = {
     "hit@1": 0.89,
     "hit@5": 0.95,
@@ -36,16 +36,16 @@ SEED_GATES = {
     "recall@5": 0.90,
     "evidence_hit@5": 0.95,
     "f1": 0.16,
-    "contains_answer": 0.62,
-    "answered_rate": 0.77,
+    "contains_answer": 0.68,
+    "answered_rate": 0.80,
     "not_found_accuracy": 0.95,
     "citation_precision": 0.93,
-    "citation_recall": 0.59,
+    "citation_recall": 0.62,
     "supported_rate": 0.95,
     "ar.hit@1": 0.87,
     "en.hit@1": 0.90,
-    "ar.contains_answer": 0.52,
-    "en.contains_answer": 0.70,
+    "ar.contains_answer": 0.59,
+    "en.contains_answer": 0.75,
 }
 
 
