@@ -339,3 +339,16 @@ def test_llm_answer_streams_and_notices_show(
         pg.close()
     finally:
         demo.close()
+
+
+def test_an_upload_cannot_replace_a_stored_article(page: Any, tmp_path: Path) -> None:
+    forged = tmp_path / "forged.json"
+    record = {"id": "sample-ar-economy-1", "title": "Forged", "text": "Forged: the bank closed."}
+    forged.write_text(json.dumps([record]), encoding="utf-8")
+    counts = upload(page, forged)
+    assert counts["after"] == counts["before"] + 1  # a new article, the old one untouched
+    report = page.locator("#rag-report").inner_text()
+    assert "is not replaced" in report and "upload/sample-ar-economy-1" in report
+    page.get_by_role("tab", name="Chat · المحادثة").click()
+    answer = ask(page, "ما سعر الفائدة الذي أبقى عليه البنك المركزي؟")
+    assert "خمسة ونصف" in answer.inner_text()

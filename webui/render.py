@@ -165,7 +165,8 @@ def highlighted(text: str, span: tuple[int, int] | list[int], supporting: str = 
 
 
 def report_html(report: Mapping[str, Any]) -> str:
-    """An ingest report (`IngestReport.to_json()`): counts, then one line per failure."""
+    """An ingest report (`IngestReport.to_json()`): counts, then a line per failure and
+    per warning (an upload whose record id belongs to another article says so)."""
     keys = ("ingested", "updated", "unchanged", "duplicates", "failed", "chunks")
     cells = "".join(
         f'<div class="rag-stat"><div class="rag-num">{int(report.get(k, 0))}</div>'
@@ -184,6 +185,10 @@ def report_html(report: Mapping[str, Any]) -> str:
             f'<div class="rag-line rag-fail" dir="auto">failed: '
             f"{field_html(fail.get('where', ''))}: {field_html(fail.get('reason', ''))}</div>"
         )
+    lines.extend(
+        f'<div class="rag-line rag-warn" dir="auto">warning: {field_html(w)}</div>'
+        for w in report.get("warnings", [])
+    )
     return f'<div class="rag-report">{"".join(lines)}</div>'
 
 
