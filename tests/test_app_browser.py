@@ -352,3 +352,25 @@ def test_an_upload_cannot_replace_a_stored_article(page: Any, tmp_path: Path) ->
     page.get_by_role("tab", name="Chat · المحادثة").click()
     answer = ask(page, "ما سعر الفائدة الذي أبقى عليه البنك المركزي؟")
     assert "خمسة ونصف" in answer.inner_text()
+
+
+def test_a_hostile_archive_uploads_what_is_good_and_reports_the_rest(
+    page: Any, tmp_path: Path
+) -> None:
+    import zipfile
+
+    archive = tmp_path / "hostile.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("good.md", "# Camel race\n\nThe Taif camel race drew 4,000 visitors.")
+        zf.writestr("parser-crash.html", "<p>The Jizan mango fair opened.</p><![ oops</body>")
+        crafted = "<p>Abha hosts a kite festival.</p>" + "<!--" * 50_000  # stored: no ratio
+        zf.writestr("crafted.html", crafted, compress_type=zipfile.ZIP_STORED)
+        zf.writestr("deep.json", '{"text": ' + "[" * 400 + '"x"' + "]" * 400 + "}")
+        zf.writestr("notes[/].json", "{broken")
+        zf.writestr("overlong-id.json", json.dumps({"id": "x" * 600, "text": "Too long."}))
+        zf.writestr("evil.json", json.dumps({"title": "T\n\n## Heading", "text": "Body.\r![x](y)"}))
+    counts = upload(page, archive)
+    assert counts["after"] == counts["before"] + 4  # good, parser-crash, crafted, evil
+    report = page.locator("#rag-report").inner_text()
+    assert "notes[/].json" in report and "RecursionError" in report and "over 512" in report
+    assert page.locator("#rag-report h2").count() == 0  # "## Heading" stays text
