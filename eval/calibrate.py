@@ -34,7 +34,7 @@ def collect(
 ) -> list[dict[str, Any]]:
     """Features, runtime pair and label of every question of the split."""
     from eval.runner import eval_settings, prepare_store
-    from rag.analysis import script_language
+    from rag.analysis import question_language
     from rag.assistant import Assistant
     from rag.embedder import load_embedder
 
@@ -47,8 +47,7 @@ def collect(
     questions = [q for q in suite.questions if not split or q.split == split]
     rows = []
     for q in questions:
-        language = script_language(q.question)
-        language = language if language in ("ar", "en") else "en"
+        language = question_language(q.question)
         qvec = embedder.embed_query(q.question)
         passages = assistant.retriever.retrieve(q.question, k=k, query_vector=qvec)
         judgement, _ = assistant.judge(q.question, language, passages, qvec)

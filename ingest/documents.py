@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ingest.clean import clean_text, detect_language
 from ingest.readers import RawRecord
-from rag.documents import Document
+from rag.documents import Document, is_iso_date
 
 _SPACE = re.compile(r"\s+")
 # Metadata is copied onto every chunk: a 400 KB title must not become 400 KB per chunk.
@@ -18,7 +18,6 @@ FIELD_LIMITS = {"title": 300, "source": 200, "url": 2048, "date": 64}
 MAX_ID_CHARS = 512
 
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _DATE_FORMATS = ("%Y/%m/%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %B %Y", "%d %b %Y",
                  "%B %d, %Y", "%b %d, %Y", "%Y%m%d")  # fmt: skip
 
@@ -28,7 +27,7 @@ def normalize_date(raw: str) -> str:
     filters compare like with like; a date that cannot be read is kept as written (and
     matches no date filter)."""
     raw = raw.strip()
-    if not raw or _ISO_DATE.match(raw):
+    if not raw or is_iso_date(raw):
         return raw
     try:
         return email.utils.parsedate_to_datetime(raw).isoformat()  # RFC 2822 (RSS)

@@ -84,6 +84,10 @@ class IndexListener(Protocol):
 
     def on_document(self, chunks: Sequence[Chunk], removed_chunk_ids: Sequence[str]) -> None: ...
 
+    def catch_up(self, store: ChunkStore) -> None:
+        """Take in what another writer saved since this listener was opened (called with
+        the data dir's write lock held, before this run writes)."""
+
     def flush(self) -> None: ...
 
 
@@ -134,9 +138,7 @@ class Ingestor:
 
         with writer_lock(self.settings, on_wait=waiting):
             for listener in self.listeners:
-                catch_up = getattr(listener, "catch_up", None)
-                if catch_up is not None:
-                    catch_up(self.store)
+                listener.catch_up(self.store)
             return self._run(paths, progress, report)
 
     def _run(

@@ -253,3 +253,9 @@ def script_language(text: str) -> str:
     if arabic == latin == 0:
         return "other"
     return "ar" if arabic >= latin else "en"
+
+
+def question_language(text: str) -> str:
+    """The language a question is answered in: "ar" or "en" (English when neither script
+    dominates, e.g. a question of digits)."""
+    return "ar" if script_language(text) == "ar" else "en"

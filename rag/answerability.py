@@ -29,7 +29,7 @@ from rag.errors import ConfigError
 from rag.extractive import ScoredSentence as Sentence
 from rag.focus import coverage, focus_terms, index_text
 from rag.retrieval import Passage
-from rag.sentences import Span, split_sentences
+from rag.sentences import split_sentences, with_neighbours
 
 DEFAULT_MODEL = Path(__file__).with_name("answerability.json")
 SIDES = ("same", "other")  # evidence in the question's language, and in the other one
@@ -99,8 +99,8 @@ def features(
     sentences: Sequence[Sentence],
     rarity: Rarity,
     word_vectors: WordVectors,
-) -> tuple[dict[str, float], str, tuple[int, int, int] | None]:
-    """The feature values, the language pair of the best evidence, and its window."""
+) -> tuple[dict[str, float], tuple[int, int, int] | None]:
+    """The feature values and the best evidence window (passage n, start, end)."""
     passages = passages[:STATS_PASSAGES]
     sentences = [s for s in sentences if s.n <= STATS_PASSAGES]
     terms = focus_terms(question)
@@ -119,8 +119,12 @@ def features(
         ]
         side_passages = [p for p in passages if (p.language == question_lang) == (side == "same")]
         cross = side == "other"
-        found = {"coverage": 0.0, "missing_weight": 1.0, "soft_coverage": 0.0}
-        found |= {"soft_mean": ABSENT["soft_mean"]} if not on_side else {"soft_mean": 0.0}
+        found = {
+            "coverage": 0.0,
+            "missing_weight": 1.0,
+            "soft_coverage": 0.0,
+            "soft_mean": 0.0 if on_side else ABSENT["soft_mean"],
+        }
         for sent in sorted(on_side, key=lambda s: s.cos, reverse=True)[:TOP_WINDOWS]:
             window = _window(passages[sent.n - 1].text, sent)
             index = index_text(window)
@@ -148,14 +152,9 @@ def features(
     values["number_missing"] = float(not numbers_stated)
     values["bm25_agree"] = float(top.bm25_score > 0)
     if best_where is None:
-        return values, pair_of(question_lang, top), None
+        return values, None
     sent = best_where[1]
-    return values, pair_of(question_lang, passages[sent.n - 1]), (sent.n, sent.start, sent.end)
-
-
-def pair_of(question_lang: str, passage: Passage) -> str:
-    evidence = passage.language if passage.language in ("ar", "en") else question_lang
-    return f"{question_lang}-{evidence}"
+    return values, (sent.n, sent.start, sent.end)
 
 
 def _soft(question_words: np.ndarray, window_words: np.ndarray) -> tuple[float, float]:
@@ -167,12 +166,11 @@ def _soft(question_words: np.ndarray, window_words: np.ndarray) -> tuple[float, 
 
 
 def _window(text: str, sent: Sentence) -> str:
-    """The sentence with its neighbours: news often names the subject one sentence before."""
-    spans: list[Span] = split_sentences(text)
+    """The candidate sentence with its neighbours in its passage."""
+    spans = split_sentences(text)
     for i, span in enumerate(spans):
         if span.start <= sent.start < span.end or span.start >= sent.start:
-            lo, hi = max(0, i - 1), min(len(spans), i + 2)
-            return " ".join(s.text for s in spans[lo:hi])
+            return with_neighbours(spans, i)
     return sent.text
 
 
@@ -236,9 +234,7 @@ class AnswerabilityModel:
     ) -> Judgement:
         if not passages:
             return Judgement(False, 0.0, self.thresholds["same"], "")
-        values, _, where = features(
-            question, question_lang, passages, sentences, rarity, word_vectors
-        )
+        values, where = features(question, question_lang, passages, sentences, rarity, word_vectors)
         scores = self.side_scores(values)
         # The side that clears its threshold by more speaks for the question.
         side = max(SIDES, key=lambda s: scores[s] - self.thresholds[s])

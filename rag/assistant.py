@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from rag.analysis import normalize_arabic, script_language
+from rag.analysis import normalize_arabic, question_language
 from rag.answer import Answer
 from rag.answerability import AnswerabilityModel, Judgement
 from rag.bm25_index import Bm25Index
@@ -40,7 +40,7 @@ CONFIDENT = 0.9
 _NOT_FOUND_REPLY = re.compile(
     r"(do(es)? not|don't|doesn't) (contain|mention|say|state|provide|include)|"
     r"no (information|answer|mention)|not (found|mentioned|stated)|"
-    r"لا (تتضمن|تتضمن|تذكر|يذكر|تحتوي|يحتوي|توجد|يوجد)|لم (تذكر|يذكر|يرد|ترد)|"
+    r"لا (تتضمن|تذكر|يذكر|تحتوي|يحتوي|توجد|يوجد)|لم (تذكر|يذكر|يرد|ترد)|"
     r"ليس(ت)? (هناك|في المقاطع)",
     re.IGNORECASE,
 )
@@ -81,7 +81,6 @@ class Assistant:
         profile = StoreProfile.of(settings, embedder.dimension)
         store = ChunkStore(settings, profile)
         bm25 = Bm25Index.open(settings, store)
-        answerability = answerability or AnswerabilityModel.load(settings.answerability_model)
         return cls(
             settings, embedder, store, bm25, load_chat_model(settings), prompts, answerability
         )
@@ -123,8 +122,7 @@ class Assistant:
             raise InputError("question", "is empty; type a question about the articles")
         if len(question) > MAX_QUESTION_CHARS:
             raise InputError("question", f"is longer than {MAX_QUESTION_CHARS} characters")
-        language = script_language(question)
-        language = language if language in ("ar", "en") else "en"
+        language = question_language(question)
         mode = mode or self.settings.answer_mode
         use_llm = mode != "extractive" and self.chat_model is not None
         notices: list[str] = []

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rag.analysis import analyze
-from rag.documents import Chunk
+from rag.documents import Chunk, is_iso_date
 from rag.errors import StoreError
 
 if TYPE_CHECKING:
@@ -78,7 +78,18 @@ class Bm25Index:
         verify_ids: bool = False,
     ) -> Bm25Index:
         """Load the saved index; rebuild it from Chroma when missing, dirty or stale."""
-        index = cls(settings.state_dir / "bm25")
+        return cls.open_at(settings.state_dir / "bm25", store, progress, verify_ids)
+
+    @classmethod
+    def open_at(
+        cls,
+        directory: Path,
+        store: ChunkStore,
+        progress: Callable[[int, int], None] | None = None,
+        verify_ids: bool = False,
+    ) -> Bm25Index:
+        """`open` for an index directory."""
+        index = cls(directory)
         if index._load() and not index._stale(store, verify_ids):
             return index
         log.info("BM25 index missing or stale; rebuilding from Chroma")
@@ -144,7 +155,7 @@ class Bm25Index:
         with self._lock:
             if not self.is_outdated() or self._changed:
                 return
-            fresh = Bm25Index.open_quietly(self.dir, store)
+            fresh = Bm25Index.open_at(self.dir, store, progress=lambda done, total: None)
             self.rows, self.ids, self.model, self.meta = (
                 fresh.rows,
                 fresh.ids,
@@ -152,13 +163,6 @@ class Bm25Index:
                 fresh.meta,
             )
             self._manifest, self.loaded_mtime = fresh._manifest, fresh.loaded_mtime
-
-    @classmethod
-    def open_quietly(cls, directory: Path, store: ChunkStore) -> Bm25Index:
-        index = cls(directory)
-        if not index._load() or index._stale(store, verify_ids=False):
-            index.rebuild_from(store)
-        return index
 
     # --- ingest listener ---------------------------------------------------------------
     def on_document(self, chunks: Sequence[Chunk], removed_chunk_ids: Sequence[str]) -> None:
@@ -300,9 +304,9 @@ class Bm25Index:
         if source:
             keep &= self.meta["source"] == source
         if date_from:
-            keep &= np.array([_iso(d) and d[:10] >= date_from for d in self.meta["date"]])
+            keep &= np.array([is_iso_date(d) and d[:10] >= date_from for d in self.meta["date"]])
         if date_to:
-            keep &= np.array([_iso(d) and d[:10] <= date_to for d in self.meta["date"]])
+            keep &= np.array([is_iso_date(d) and d[:10] <= date_to for d in self.meta["date"]])
         return keep
 
     def __len__(self) -> int:
@@ -338,8 +342,3 @@ def _to_bm25s_tokens(corpus: list[list[str]]) -> Any:
     vocab: dict[str, int] = {}
     ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in corpus]
     return bm25s.tokenization.Tokenized(ids=ids, vocab=vocab)
-
-
-def _iso(date: str) -> bool:
-    """Only ISO dates compare correctly as text."""
-    return len(date) >= 10 and date[4] == "-" and date[7] == "-" and date[:4].isdigit()

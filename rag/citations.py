@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from rag.analysis import normalize_arabic, script_language
 from rag.answer import Citation
-from rag.focus import Term, coverage, focus_terms, index_text, matches
+from rag.focus import Term, TermIndex, coverage, focus_terms, index_text, matches
 from rag.retrieval import Passage
-from rag.sentences import Span, split_cited, split_sentences
+from rag.sentences import Span, split_cited, split_sentences, with_neighbours
 
 if TYPE_CHECKING:
     from rag.embedder import Embedder
@@ -72,23 +72,39 @@ def _windows(passage: str, quotes: list[str]) -> list[tuple[str, Span]]:
     """Evidence to test: the verified quotes, else each sentence with its neighbours."""
     spans = split_sentences(passage) or [Span(0, len(passage), passage)]
     norm_passage = _norm(passage)
-    verified = [q for q in quotes if len(_norm(q)) >= 8 and _norm(q) in norm_passage]
+    norm_spans = [(_norm(s.text), s) for s in spans]
     out: list[tuple[str, Span]] = []
-    for quote in verified:
+    for quote in quotes:
         key = _norm(quote)
-        span = next((s for s in spans if key in _norm(s.text) or _norm(s.text) in key), spans[0])
-        out.append((quote, span))
+        if len(key) >= 8 and key in norm_passage:
+            span = next((s for text, s in norm_spans if key in text or text in key), spans[0])
+            out.append((quote, span))
     if out:
         return out
-    for i, span in enumerate(spans):
-        lo, hi = max(0, i - 1), min(len(spans), i + 2)
-        out.append((" ".join(s.text for s in spans[lo:hi]), span))
-    return out
+    return [(with_neighbours(spans, i), span) for i, span in enumerate(spans)]
 
 
-def hard_terms(terms: list[Term], claim: str) -> list[Term]:
+class _Claim(NamedTuple):
+    terms: list[Term]
+    language: str
+
+
+class _Evidence(NamedTuple):
+    index: TermIndex
+    language: str
+
+
+def _claim(text: str) -> _Claim:
+    return _Claim(focus_terms(text), script_language(text))
+
+
+def _evidence(text: str) -> _Evidence:
+    return _Evidence(index_text(text), script_language(text))
+
+
+def hard_terms(terms: list[Term], claim_language: str) -> list[Term]:
     """Terms a supporting passage must state: numbers, and names in English claims."""
-    english = script_language(claim) == "en"
+    english = claim_language == "en"
     return [t for t in terms if t.is_number or (english and t.is_name)]
 
 
@@ -100,15 +116,19 @@ def supports(
     threshold: float,
 ) -> tuple[bool, float]:
     """(does `evidence` state `claim`, a support score for ranking)."""
-    terms = focus_terms(claim)
-    index = index_text(evidence)
-    cross = script_language(claim) != script_language(evidence)
-    if not all(matches(t, index, cross) for t in hard_terms(terms, claim)):
-        return False, 0.0
     cos = float(np.dot(claim_vec, evidence_vec)) if claim_vec is not None else 0.0
+    return _supports(_claim(claim), _evidence(evidence), cos, threshold)
+
+
+def _supports(
+    claim: _Claim, evidence: _Evidence, cos: float, threshold: float
+) -> tuple[bool, float]:
+    cross = claim.language != evidence.language
+    if not all(matches(t, evidence.index, cross) for t in hard_terms(claim.terms, claim.language)):
+        return False, 0.0
     if cross:
         return cos >= threshold, cos
-    share, _ = coverage(terms, index, {}, cross_script=False)
+    share, _ = coverage(claim.terms, evidence.index, {}, cross_script=False)
     return share >= LEXICAL_SUPPORT, max(share, cos)
 
 
@@ -133,10 +153,11 @@ def check_citations(
         else np.zeros((0, 1))
     )
     claim_vec = {c: vectors[i] for i, c in enumerate(claims)}
-    window_vec = {
-        (n, j): vectors[len(claims) + i]
-        for i, (n, j) in enumerate((n, j) for n, ws in windows.items() for j in range(len(ws)))
-    }
+    window_keys = [(n, j) for n, ws in windows.items() for j in range(len(ws))]
+    window_vec = {key: vectors[len(claims) + i] for i, key in enumerate(window_keys)}
+    # Each claim and window is analysed once, not once per comparison.
+    claim_text = {c: _claim(c) for c in claims}
+    window_text = {(n, j): _evidence(windows[n][j][0]) for n, j in window_keys}
 
     out: list[str] = []
     best: dict[int, tuple[float, Span]] = {}
@@ -153,8 +174,16 @@ def check_citations(
                 )
                 continue
             verdicts = [
-                (*supports(sentence, w, claim_vec[sentence], window_vec[(n, j)], threshold), span)
-                for j, (w, span) in enumerate(windows[n])
+                (
+                    *_supports(
+                        claim_text[sentence],
+                        window_text[(n, j)],
+                        float(np.dot(claim_vec[sentence], window_vec[(n, j)])),
+                        threshold,
+                    ),
+                    span,
+                )
+                for j, (_, span) in enumerate(windows[n])
             ]
             ok = [(score, span) for good, score, span in verdicts if good]
             if ok:

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def is_iso_date(value: str) -> bool:
+    """Does `value` start with YYYY-MM-DD? Only such dates compare correctly as text, so
+    only they are stored as written and take part in date filters."""
+    return bool(_ISO_DATE.fullmatch(value[:10]))
 
 
 @dataclass(frozen=True)

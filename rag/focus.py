@@ -58,6 +58,7 @@ _EN_GENERIC = frozenset(
     ]
 )
 MIN_SKELETON = 3
+_ALEFS = str.maketrans("أإآ", "ااا")
 # Arabic letters that foreign names spell with more than one Latin letter (أذربيجان is
 # Azerbaijan, ذ also "dh"; ظبي is Dhabi; ث is "th" or "s"; ق is "q" or, in Gulf names, "g").
 _AR_VARIANTS = {"ذ": "ds", "ظ": "ds", "ث": "ts", "ق": "kg", "ج": "gj"}
@@ -79,18 +80,14 @@ def skeleton(word: str) -> str:
     """Latin consonant skeleton of a word in either script, repeats collapsed."""
     word = prepare(word)
     if _ARABIC.search(word):
-        word = _AR_ARTICLE.sub("", word.translate(str.maketrans("أإآ", "ااا")))
-        out = "".join(_AR_SKELETON.get(ch, "") for ch in word)
-    else:
-        word = _SOFT_C.sub("s", word)
-        for digraph, sub in _EN_DIGRAPHS:
-            word = word.replace(digraph, sub)
-        word = word.replace("c", "k")
-        out = "".join(
-            _EN_SKELETON.get(ch, ch) for ch in word if ch.isalpha() and ch not in "aeiouyw"
-        )
-    collapsed = re.sub(r"(.)\1+", r"\1", out)
-    return collapsed if len(collapsed) >= MIN_SKELETON else ""
+        return _arabic_skeleton(word)
+    word = _SOFT_C.sub("s", word)
+    for digraph, sub in _EN_DIGRAPHS:
+        word = word.replace(digraph, sub)
+    word = word.replace("c", "k")
+    return _collapsed(
+        "".join(_EN_SKELETON.get(ch, ch) for ch in word if ch.isalpha() and ch not in "aeiouyw")
+    )
 
 
 def skeletons(word: str) -> set[str]:
@@ -102,15 +99,26 @@ def skeletons(word: str) -> set[str]:
     variants = {prepare(word)}
     for letter, options in _AR_VARIANTS.items():
         if letter in word and len(variants) * len(options) <= MAX_VARIANTS:
-            # Latin stand-ins pass through the Arabic mapping as they are.
             variants = {v.replace(letter, o) for v in variants for o in options}
-    return {s for s in map(_skeleton_mixed, variants) if s} | {base}
+    found = {_arabic_skeleton(v, keep_latin=True) for v in variants}
+    return {s for s in found if s} | {base}
 
 
-def _skeleton_mixed(word: str) -> str:
-    word = _AR_ARTICLE.sub("", word.translate(str.maketrans("أإآ", "ااا")))
-    out = "".join(_AR_SKELETON.get(ch, ch if ch.isascii() and ch.isalpha() else "") for ch in word)
-    collapsed = re.sub(r"(.)\1+", r"\1", out)
+def _arabic_skeleton(word: str, keep_latin: bool = False) -> str:
+    """Skeleton of a prepared Arabic word; `keep_latin` passes Latin letters through (the
+    stand-ins `skeletons` puts in place of ambiguous letters)."""
+    word = _AR_ARTICLE.sub("", word.translate(_ALEFS))
+    return _collapsed(
+        "".join(
+            _AR_SKELETON.get(ch, ch if keep_latin and ch.isascii() and ch.isalpha() else "")
+            for ch in word
+        )
+    )
+
+
+def _collapsed(consonants: str) -> str:
+    """Repeated letters as one; "" when under MIN_SKELETON remain."""
+    collapsed = re.sub(r"(.)\1+", r"\1", consonants)
     return collapsed if len(collapsed) >= MIN_SKELETON else ""
 
 

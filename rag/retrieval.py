@@ -12,7 +12,6 @@ unfiltered queries stay on Chroma's fast path; a Chroma `where` query (60-120x s
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -20,6 +19,7 @@ import numpy as np
 
 from rag.analysis import script_language
 from rag.bm25_index import Bm25Index
+from rag.documents import is_iso_date
 from rag.store import ChunkStore, Hit
 
 if TYPE_CHECKING:
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from rag.settings import Settings
 
 Mode = Literal["hybrid", "dense", "bm25"]
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # MMR picks k passages from the best MMR_POOL_FACTOR * k fused candidates.
 MMR_POOL_FACTOR = 4
 # Cosine above which two passages count as copies of one story.
@@ -49,7 +48,7 @@ class Filters:
     def accepts(self, meta: dict[str, Any]) -> bool:
         date = str(meta.get("date", ""))[:10]
         # Only an ISO date compares correctly as text ("Mon, 12 Mar" > "2024-..." is true).
-        date = date if _ISO_DATE.match(date) else ""
+        date = date if is_iso_date(date) else ""
         return (
             (not self.language or meta.get("language") == self.language)
             and (not self.source or meta.get("source") == self.source)
@@ -140,14 +139,16 @@ class Retriever:
         filters = filters or Filters()
         pool = max(s.candidates, 4 * k)
         qvec = query_vector if query_vector is not None else self.embedder.embed_query(query)
+        qlang = script_language(query)
 
         dense = self._dense(qvec, pool, filters) if mode != "bm25" else []
         lexical = (
-            self._lexical(query, pool, filters, gate=mode == "hybrid") if mode != "dense" else []
+            self._lexical(query, qlang, pool, filters, gate=mode == "hybrid")
+            if mode != "dense"
+            else []
         )
 
         fused: dict[str, float] = {}
-        qlang = script_language(query)
         for rank, hit in zip(language_ranks(dense), dense, strict=True):
             weight = s.dense_weight
             if mode == "hybrid" and hit.metadata.get("language") not in (qlang, "other", ""):
@@ -185,13 +186,12 @@ class Retriever:
         return [h for h in slow if filters.accepts(h.metadata)][:pool]
 
     def _lexical(
-        self, query: str, pool: int, filters: Filters, gate: bool
+        self, query: str, lang: str, pool: int, filters: Filters, gate: bool
     ) -> list[tuple[str, float]]:
         mask = self.bm25.mask(filters.language, filters.source, filters.date_from, filters.date_to)
         found = self.bm25.search(query, pool, mask)
         if not found or not gate:
             return [(h.chunk_id, h.score) for h in found]
-        lang = script_language(query)
         floor = found[0].score * self.settings.bm25_min_ratio
         return [
             (h.chunk_id, h.score)

@@ -35,6 +35,12 @@ def split_sentences(text: str, min_chars: int = 2) -> list[Span]:
     return spans
 
 
+def with_neighbours(spans: list[Span], i: int) -> str:
+    """Sentence i with the sentences before and after it: news often names the subject one
+    sentence earlier, so a claim or an answer is judged against this window."""
+    return " ".join(s.text for s in spans[max(0, i - 1) : i + 2])
+
+
 def _append(spans: list[Span], text: str, start: int, end: int, min_chars: int) -> None:
     piece = text[start:end]
     stripped = piece.strip()
