@@ -29,7 +29,6 @@ pytest_plugins = ["scripted_llm"]
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples" / "articles"
-SHARED_DATA = REPO.parent / "shared" / "data"
 SEED = SAMPLES / "karabakh-ceasefire-ar.txt"
 
 

@@ -7,19 +7,19 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SHARED_DATA, assert_consistent, cli_env, store_snapshot
+from conftest import REPO, assert_consistent, cli_env, store_snapshot
+from newsgen import english_articles, saudi_records
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not (SHARED_DATA / "saudinewsnet").exists(), reason="shared data absent"),
 ]
 SEED = int(os.environ.get("RAG_CRASH_SEED", "20261129"))
 # Big chunks keep the embedding work (and the test) short; the pipeline is the same.
@@ -27,21 +27,17 @@ ENV = {"RAG_CHUNK_TOKENS": "500", "RAG_CHUNK_OVERLAP": "50", "RAG_BATCH_SIZE": "
 
 
 def build_corpus(root: Path, arabic: int = 400, english: int = 120) -> Path:
-    """>= 500 real articles; the shorter ones, so that embedding them takes minutes, not tens."""
+    """>= 500 generated articles; the shorter ones, so that embedding takes minutes, not tens."""
     root.mkdir(parents=True)
-    zpath = sorted((SHARED_DATA / "saudinewsnet" / "dataset").glob("*.zip"))[2]
-    with zipfile.ZipFile(zpath) as z:
-        records = json.loads(z.read(z.namelist()[0]))
-    records = [r for r in records if len(r["content"].strip()) > 200]
+    records = [r for r in saudi_records(3 * arabic, seed=724, day="2015-07-24")]
     records = sorted(records, key=lambda r: len(r["content"]))[:arabic]
     (root / "saudi.json").write_text(json.dumps(records, ensure_ascii=False), "utf-8")
+    paths = english_articles(root / "all-bbc", 3 * english, seed=24)
     bbc = root / "bbc"
     bbc.mkdir()
-    files = sorted(
-        (SHARED_DATA / "bbc-news-en" / "bbc").glob("*/*.txt"), key=lambda p: p.stat().st_size
-    )[:english]
-    for path in files:
-        (bbc / f"{path.parent.name}-{path.name}").write_bytes(path.read_bytes())
+    for path in sorted(paths, key=lambda p: p.stat().st_size)[:english]:
+        path.rename(bbc / path.name)
+    shutil.rmtree(root / "all-bbc")
     return root
 
 

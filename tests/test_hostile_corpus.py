@@ -14,14 +14,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import RAG_CLI, REPO, SEED, SHARED_DATA, cli_env, make_settings
+from conftest import RAG_CLI, REPO, SEED, cli_env, make_settings
+from newsgen import english_articles
 
 from rag.embedder import load_embedder
 from rag.store import ChunkStore, StoreProfile
 
 pytestmark = pytest.mark.slow
 
-BBC = SHARED_DATA / "bbc-news-en" / "bbc"
 # Runs `rag ingest` as the only child of a small parent, so that RUSAGE_CHILDREN is its peak.
 MEASURE = (
     "import resource, subprocess, sys, json\n"
@@ -38,11 +38,8 @@ def good_articles(root: Path) -> dict[str, str]:
     root.mkdir(parents=True, exist_ok=True)
     (root / "seed.txt").write_bytes(SEED.read_bytes())
     good["seed.txt"] = "أردوغان"
-    if BBC.exists():
-        for path in sorted((BBC / "business").glob("*.txt"))[:3]:
-            name = f"bbc-{path.name}"
-            (root / name).write_bytes(path.read_bytes())
-            good[name] = path.read_text("latin-1").splitlines()[0].strip()
+    for path in english_articles(root, 3, seed=41, prefix="bbc-"):
+        good[path.name] = path.read_text("utf-8").splitlines()[0].strip()
     odd = "مجلد غريب/خبر 'quoted' \"dq\" $x;rm -rf.md"
     (root / odd).parent.mkdir()
     (root / odd).write_text("# عنوان غريب\n\nخبر عن افتتاح محطة طاقة شمسية في تبوك.\n", "utf-8")

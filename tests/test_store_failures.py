@@ -9,17 +9,18 @@ import os
 import shutil
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SAMPLES, SHARED_DATA, assert_consistent, cli_env, store_snapshot
+from conftest import REPO, SAMPLES, assert_consistent, cli_env, store_snapshot
+from newsgen import saudi_records
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not (SHARED_DATA / "saudinewsnet").exists(), reason="shared data absent"),
 ]
 CHUNKING = {"chunk_tokens": 500, "chunk_overlap": 50}
+# Generated articles, enough of them (about 330 KB of text) to fill the 3 MB disk below.
+BIG = 300
 QUESTION = "what did Erdogan demand?"
 # Shell helpers for the scripts below: `step NAME CMD...` keeps stdout, stderr, exit code.
 PRELUDE = r"""
@@ -69,10 +70,8 @@ def in_namespace(script: str, tmp_path: Path, **env: str) -> dict[str, dict[str,
 
 
 def saudi_articles(path: Path, count: int) -> Path:
-    zpath = sorted((SHARED_DATA / "saudinewsnet" / "dataset").glob("*.zip"))[3]
-    with zipfile.ZipFile(zpath) as z:
-        records = json.loads(z.read(z.namelist()[0]))
-    path.write_text(json.dumps(records[:count], ensure_ascii=False), "utf-8")
+    records = saudi_records(count, seed=725, day="2015-07-25")
+    path.write_text(json.dumps(records, ensure_ascii=False), "utf-8")
     return path
 
 
@@ -123,8 +122,8 @@ def test_read_only_data_dir(tmp_path: Path, embedder) -> None:
 
 
 def on_small_disk(tmp_path: Path, script: str, min_free_mb: str) -> tuple[dict, Path]:
-    """Run `script` with the samples ingested first and 100 articles in $BIG to ingest."""
-    big = saudi_articles(tmp_path / "saudi.json", 100)
+    """Run `script` with the samples ingested first and BIG articles in $BIG to ingest."""
+    big = saudi_articles(tmp_path / "saudi.json", BIG)
     data = tmp_path / "data"
     data.mkdir()
     env = {"RAG_DATA_DIR": str(data), "RAG_MIN_FREE_MB": min_free_mb, "BIG": str(big)}
@@ -154,13 +153,13 @@ def test_data_dir_running_out_of_space_stops_before_the_disk_is_full(tmp_path, e
     assert_answers(steps["ask"])
     assert steps["stats"]["rc"] == 0, steps["stats"]["err"]
     stored = json.loads(str(steps["stats"]["out"]))["documents"]
-    assert samples < stored < samples + 100  # some, not all, of the articles
+    assert samples < stored < samples + BIG  # some, not all, of the articles
     assert_consistent(store_snapshot(tmp_path / "steps" / "after-full", embedder, **CHUNKING))
 
     assert steps["resume"]["rc"] == 0, steps["resume"]["err"]
     resumed = json.loads(str(steps["resume"]["out"]))
     assert resumed["unchanged"] == stored - samples  # the finished articles were not redone
-    assert resumed["unchanged"] + resumed["ingested"] + resumed["duplicates"] == 100
+    assert resumed["unchanged"] + resumed["ingested"] + resumed["duplicates"] == BIG
     final = store_snapshot(tmp_path / "steps" / "after-resume", embedder, **CHUNKING)
     assert_consistent(final)
 
