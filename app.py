@@ -52,6 +52,8 @@ def serve(
     port: int = typer.Option(None, "--port", min=1, max=65535, help="Port (default RAG_PORT)."),
 ) -> None:
     """Start the web chat: streaming cited answers, sources, uploads (RAG_AUTH for a login)."""
+    from rich.markup import escape
+
     from rag.assistant import Assistant
     from rag.cli import err_console, settings_from_env
 
@@ -60,7 +62,7 @@ def serve(
     settings = settings.model_copy(update=overrides)
     if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.auth:
         err_console.print(
-            f"[yellow]warning:[/] serving on {settings.host} without a login; "
+            f"[yellow]warning:[/] serving on {escape(settings.host)} without a login; "
             "set RAG_AUTH=user:password to require one."
         )
     launch(build_app(Assistant.from_settings(settings)), settings)
@@ -147,7 +149,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     from rag.assistant import MAX_QUESTION_CHARS
     from rag.errors import RagError
     from rag.stats import corpus_stats
-    from webui import render
+    from webui import articles, render
 
     settings = assistant.settings
     if assistant.chat_model is not None:
@@ -303,6 +305,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 report = gr.HTML(elem_id="rag-report", min_height=40)
                 gr.Markdown("### Archive · الأرشيف")
                 stats = gr.HTML(elem_id="rag-stats")
+                gr.Markdown("### Stored articles · المقالات المخزنة")
+                refresh_table = articles.build(assistant, stats, show_stats)
 
         inputs = [question, chatbot, history, retriever, k, mode]
         outputs = [question, chatbot, history]
@@ -312,15 +316,17 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         examples.load_input_event.then(respond, inputs, outputs, **answering)
         clear.click(lambda: ([], []), None, [chatbot, history], api_visibility="private")
         chatbot.clear(lambda: [], None, history, api_visibility="private")
-        files.upload(
-            add_articles,
-            files,
-            [report, stats],
-            concurrency_limit=1,
-            concurrency_id="ingest",
-            api_visibility="private",
+        refresh_table(
+            files.upload(
+                add_articles,
+                files,
+                [report, stats],
+                concurrency_limit=1,
+                concurrency_id="ingest",
+                api_visibility="private",
+            )
         )
-        articles_tab.select(show_stats, None, stats, api_visibility="private")
+        refresh_table(articles_tab.select(show_stats, None, stats, api_visibility="private"))
         gr.api(chat, api_name="chat", concurrency_id="answer")
     return demo.queue(
         default_concurrency_limit=settings.concurrency,

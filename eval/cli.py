@@ -10,6 +10,7 @@ from typing import Any
 import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from rag.cli import edge, settings_from_env
@@ -99,10 +100,12 @@ def run(
     _print_ingest(results["config"]["ingest"], console)
     if report is not None:
         for path in write_report(results, report, base):
-            console.print(f"wrote {path}", highlight=False)
+            console.print(f"wrote {escape(str(path))}", highlight=False)
     failures = failed_gates(results, gates)
     if failures:
-        console.print("[bold red]gates failed:[/]\n  " + "\n  ".join(failures), highlight=False)
+        console.print(
+            "[bold red]gates failed:[/]\n  " + escape("\n  ".join(failures)), highlight=False
+        )
         raise typer.Exit(1)
 
 
@@ -114,14 +117,14 @@ def _print_ingest(info: dict[str, Any], console: Console) -> None:
     )
     console.print(
         f"corpus: {info['documents']} documents, {info['chunks']} chunks ({how})"
-        f" at {info['store']}",
+        f" at {escape(str(info['store']))}",
         highlight=False,
     )
     missing = info.get("evidence_not_in_any_chunk") or []
     if missing:
         console.print(
             f"[yellow]warning:[/] {len(missing)} question(s) have evidence no single chunk holds: "
-            + ", ".join(missing[:10]),
+            + escape(", ".join(missing[:10])),
             highlight=False,
         )
 

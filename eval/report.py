@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from eval import scoring
@@ -66,7 +67,7 @@ def print_summary(
         f"{cfg['suite']} · {cfg['questions']} questions · retriever {cfg['retriever']} · "
         f"mode {cfg['mode']} · k {cfg['k']}"
     )
-    table = Table(title=title)
+    table = Table(title=escape(title))
     for name in headers(results, baseline):
         table.add_column(name, justify="left" if name in ("section", "metric") else "right")
     last = ""
@@ -74,7 +75,7 @@ def print_summary(
         section = row[0] if row[0] != last else ""
         last = row[0]
         style = _style(row[-1], lower_is_better=row[0] == "latency") if baseline else None
-        cells = list(row)
+        cells = [escape(str(c)) for c in row]
         if style:
             cells[-1] = f"[{style}]{cells[-1]}[/]"
         table.add_row(section, *cells[1:])

@@ -276,7 +276,7 @@ class Ingestor:
         owners = self.store.owners_of_texts(list(hashes.values()))
         for doc in docs:
             old = existing.get(doc.doc_id)
-            if old is not None and old.content_hash == doc.content_hash:
+            if old is not None and old.content_hash == doc.content_hash and not old.deleting:
                 report.unchanged += 1
                 continue
             th = hashes[doc.doc_id]

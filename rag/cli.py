@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from rag.errors import RagError
@@ -43,7 +44,9 @@ def edge(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except RagError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             err_console.print("interrupted")
@@ -63,13 +66,17 @@ def print_json(data: Any) -> None:
 
 
 def open_store(settings: Settings, embedder: Any = None) -> Any:
-    """The store for the configured embedder (loading the embedder if not given)."""
-    from rag.embedder import load_embedder
-    from rag.store import ChunkStore, StoreProfile
+    """The store for the configured embedder. Without one, the dimension recorded on the
+    collection stands in, so reading or managing the archive loads no model."""
+    from rag.store import ChunkStore, StoreProfile, open_client, recorded_dimension
 
-    embedder = embedder or load_embedder(settings)
-    profile = StoreProfile.of(settings, embedder.dimension)
-    return ChunkStore(settings, profile)
+    client = open_client(settings)
+    dimension = None if embedder else recorded_dimension(settings, client)
+    if dimension is None:
+        from rag.embedder import load_embedder
+
+        dimension = (embedder or load_embedder(settings)).dimension
+    return ChunkStore(settings, StoreProfile.of(settings, dimension), client)
 
 
 @model_app.command("build")
@@ -107,12 +114,13 @@ def stats(
         return
     table = Table(show_header=False, box=None)
     for key in ("documents", "chunks", "embed_model", "embed_backend", "store", "collection"):
-        table.add_row(key, "not recorded" if data[key] is None else str(data[key]))
-    table.add_row("languages", ", ".join(f"{k} {v}" for k, v in data["languages"].items()))
+        table.add_row(key, escape("not recorded" if data[key] is None else str(data[key])))
+    languages = ", ".join(f"{k} {v}" for k, v in data["languages"].items())
+    table.add_row("languages", escape(languages))
     top = list(data["sources"].items())[:10]
-    table.add_row("sources", ", ".join(f"{k} {v}" for k, v in top))
+    table.add_row("sources", escape(", ".join(f"{k} {v}" for k, v in top)))
     if data["date_range"]:
-        table.add_row("dates", " .. ".join(data["date_range"]))
+        table.add_row("dates", escape(" .. ".join(data["date_range"])))
     Console().print(table)
 
 
@@ -121,7 +129,11 @@ def _load_plugins() -> None:
         try:
             register = ep.load()
         except (ImportError, AttributeError) as exc:
-            err_console.print(f"[yellow]warning:[/] command plugin {ep.name} unavailable: {exc}")
+            err_console.print(
+                f"[yellow]warning:[/] command plugin {escape(ep.name)} unavailable: "
+                f"{escape(str(exc))}",
+                highlight=False,
+            )
             continue
         register(app)
 
@@ -149,7 +161,7 @@ def ask(
     date_to: str = typer.Option(None, "--to", help="Only articles dated on/before YYYY-MM-DD."),
     as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
 ) -> None:
-    """Answer a question from the stored articles, citing passages as [n]."""
+    """Answer a question from the stored articles, citing passages as \\[n]."""
     from rag.assistant import Assistant
     from rag.errors import ConfigError
     from rag.retrieval import Filters
@@ -177,12 +189,14 @@ def ask(
     console.print()
     assert answer is not None
     if answer.mode == "llm" and answer.citations:
-        console.print(f"\n[bold]checked answer:[/] {answer.text}", highlight=False)
+        console.print(f"\n[bold]checked answer:[/] {escape(answer.text)}", highlight=False)
     for note in answer.notices:
-        console.print(f"[yellow]notice:[/] {note}", highlight=False)
+        console.print(f"[yellow]notice:[/] {escape(note)}", highlight=False)
     for c in answer.citations:
         where = " · ".join(x for x in (c.source, c.date[:10], c.url) if x)
-        console.print(f"\n[bold][{c.n}][/] {c.title}  [dim]{where}[/]", highlight=False)
+        console.print(
+            f"\n[bold]\\[{c.n}][/] {escape(c.title)}  [dim]{escape(where)}[/]", highlight=False
+        )
         console.print(f"    “{c.supporting}”", highlight=False, markup=False)
 
 
@@ -210,3 +224,89 @@ def llm_serve(
         )
     typer.echo(f"serving on http://{host}:{port}/v1 - use RAG_LLM_BASE_URL=http://{host}:{port}/v1")
     serve(settings.cache_dir, host=host, port=port, threads=threads, n_ctx=n_ctx)
+
+
+@app.command("list")
+@edge
+def list_articles(
+    source: str = typer.Option(None, "--source", help="Only articles from this source."),
+    language: str = typer.Option(None, "--language", help="Only articles in ar or en."),
+    date_from: str = typer.Option(None, "--from", help="Only articles dated on/after YYYY-MM-DD."),
+    date_to: str = typer.Option(None, "--to", help="Only articles dated on/before YYYY-MM-DD."),
+    match: str = typer.Option(
+        None, "--match", help="Only articles whose id, title, source or URL contain TEXT."
+    ),
+    limit: int = typer.Option(None, "--limit", min=1, help="At most N articles."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list of the articles."),
+) -> None:
+    """List the stored articles, newest first: id, title, source, date, language, chunks."""
+    from rag.archive import Archive, ArticleQuery
+
+    query = ArticleQuery(source, language, date_from, date_to, match)
+    query.check()
+    articles = Archive.from_settings(settings_from_env()).articles(query, limit)
+    if as_json:
+        print_json([a.to_json() for a in articles])
+        return
+    _print_articles(articles)
+    err_console.print(f"{len(articles)} article{'' if len(articles) == 1 else 's'}", highlight=False)
+
+
+def _print_articles(articles: Any) -> None:
+    """One line per article: aligned id, date, language, source and chunks, then the title."""
+    rows = [(a.doc_id, a.date[:10], a.language, a.source, str(a.chunks), a.title) for a in articles]
+    header = ("doc id", "date", "language", "source", "chunks", "title")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
+    console = Console(soft_wrap=True)
+    for row in [header, *rows]:
+        cells = [row[i].rjust(w) if i == 4 else row[i].ljust(w) for i, w in enumerate(widths)]
+        console.print("  ".join([*cells, row[5]]), markup=False, highlight=False)
+
+
+@app.command()
+@edge
+def delete(
+    doc_ids: list[str] = typer.Argument(None, help="Ids of the articles (see `rag list`)."),
+    source: str = typer.Option(None, "--source", help="Also every article from this source."),
+    before: str = typer.Option(
+        None, "--before", help="Also every article dated before YYYY-MM-DD (with --source: both)."
+    ),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print {deleted, not_found, chunks} as JSON."
+    ),
+) -> None:
+    """Remove articles: their chunks, registry entries and BM25 rows, together."""
+    from rag.archive import Archive
+
+    archive = Archive.from_settings(settings_from_env())
+    chosen, missing = archive.select(doc_ids or [], source=source, before=before)
+    if chosen and not yes:
+        err_console.print(
+            f"would delete {len(chosen)} articles ({sum(a.chunks for a in chosen)} chunks):",
+            highlight=False,
+        )
+        for a in chosen[:50]:
+            err_console.print(f"  {escape(a.doc_id)}  {escape(a.title)}", highlight=False)
+        if len(chosen) > 50:
+            err_console.print(f"  ... and {len(chosen) - 50} more", highlight=False)
+        if not typer.confirm("delete them?", default=False, err=True):
+            err_console.print("nothing deleted")
+            raise typer.Exit(1)
+
+    def tell(done: int, total: int) -> None:
+        err_console.print(f"deleted {done}/{total}", highlight=False)
+
+    def wait(message: str) -> None:
+        err_console.print(f"[yellow]waiting:[/] {escape(message)}", highlight=False)
+
+    report = archive.delete([a.doc_id for a in chosen], progress=tell, on_wait=wait)
+    report.not_found = missing + report.not_found
+    if as_json:
+        print_json(report.to_json())
+        return
+    err_console.print(
+        f"deleted {len(report.deleted)} articles ({report.chunks} chunks)", highlight=False
+    )
+    for doc_id in report.not_found:
+        err_console.print(f"  [yellow]not found[/]: {escape(doc_id)}", highlight=False)

@@ -102,6 +102,7 @@ class DocRecord:
     content_hash: str
     text_hash: str
     chunk_ids: list[str]
+    deleting: bool = False  # a delete began and did not finish: ingest stores it afresh
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,16 @@ def open_client(settings: Settings) -> Any:
             f"RAG_DATA_DIR={settings.data_dir}: cannot open the Chroma store at {path} "
             f"({exc.__class__.__name__}: {exc}). Check that the directory is writable."
         ) from None
+
+
+def recorded_dimension(settings: Settings, client: Any) -> int | None:
+    """The vector dimension recorded on the configured collection, None if it does not exist."""
+    try:
+        collection = client.get_collection(settings.collection)
+    except Exception:  # absent collection (Chroma raises NotFoundError or ValueError)
+        return None
+    dimension = (collection.metadata or {}).get("dimension")
+    return int(dimension) if dimension else None
 
 
 class ChunkStore:
@@ -295,6 +306,7 @@ class ChunkStore:
                     meta["content_hash"],
                     meta.get("text_hash", ""),
                     json.loads(meta["chunk_ids"]),
+                    bool(meta.get("deleting")),
                 )
         return found
 
@@ -348,6 +360,7 @@ class ChunkStore:
                     "language": doc.language,
                     "source": doc.source,
                     "date": doc.date,
+                    "deleting": False,  # Chroma merges metadata: clear a cut-short delete's flag
                 },
                 {"doc_id": doc.doc_id},
             ]
@@ -378,6 +391,40 @@ class ChunkStore:
                 f"({exc.__class__.__name__}: {_first_line(exc)}). {self.where_hint()}"
             ) from None
         return removed
+
+    def delete_documents(self, records: Sequence[DocRecord]) -> int:
+        """Remove documents: their chunks, then their registry entries. Returns chunks removed.
+
+        The order makes a kill at any point recoverable. The registry entries are first
+        flagged `deleting` (an ingest stores such a document afresh, a re-run delete finds
+        it); then the chunks go, by the registry's ids and by their `doc_id` (so none is
+        left behind); the registry entries go last, so a re-run still finds what remains.
+        """
+        if not records:
+            return 0
+        doc_ids = [r.doc_id for r in records]
+        owners = self.owners_of_texts([r.text_hash for r in records if r.text_hash])
+        texts = [f"txt:{r.text_hash}" for r in records if owners.get(r.text_hash) == r.doc_id]
+        before = self.count()
+        try:
+            for part in _batches([f"doc:{d}" for d in doc_ids], MAX_BATCH):
+                res = self.registry.get(ids=part, include=["metadatas"])
+                metas = [{**m, "deleting": True} for m in res["metadatas"] or []]
+                if metas:
+                    self.registry.update(ids=res["ids"], metadatas=metas)
+            for part in _batches([c for r in records for c in r.chunk_ids], MAX_BATCH):
+                self.chunks.delete(ids=part)
+            for part in _batches(doc_ids, 500):
+                self.chunks.delete(where={"doc_id": {"$in": part}})
+            for part in _batches(texts + [f"doc:{d}" for d in doc_ids], MAX_BATCH):
+                self.registry.delete(ids=part)
+        except Exception as exc:
+            raise StoreError(
+                f"deleting {len(records)} documents from {self.location} failed "
+                f"({exc.__class__.__name__}: {_first_line(exc)}); run the same delete again "
+                f"to finish it. {self.where_hint()}"
+            ) from None
+        return before - self.count()
 
     @_store_op("recording the ingest summary")
     def record_ingest(self, summary: dict[str, Any]) -> None:

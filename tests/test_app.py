@@ -235,3 +235,24 @@ def test_login_required_when_auth_is_set(sample_copy: Path, embedder: Any) -> No
         assert answer["citations"]
     finally:
         demo.close()
+
+
+def test_archive_table_pages_and_escapes() -> None:
+    from rag.archive import Article
+    from webui.articles import PAGE_SIZE, page_of, table_html
+
+    found = [Article(f"id-{i}", f"<b>t{i}</b>", "s", "2024-01-01", "en", 1) for i in range(45)]
+    shown, page, pages = page_of(found, 3)
+    assert (page, pages) == (3, 3) and [a.doc_id for a in shown] == [
+        "id-40",
+        *[f"id-{i}" for i in range(41, 45)],
+    ]
+    assert page_of(found, 99)[1] == 3 and page_of(found, 0)[1] == 1 and page_of([], 5)[1:] == (1, 1)
+    assert len(page_of(found, 1)[0]) == PAGE_SIZE
+    html = table_html(shown, page, pages, len(found))
+    assert (
+        "<b>" not in html
+        and "&lt;b&gt;t40&lt;/b&gt;" in html
+        and "page 3 of 3 · 45 articles" in html
+    )
+    assert "No articles match" in table_html([], 1, 1, 0)

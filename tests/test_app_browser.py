@@ -374,3 +374,103 @@ def test_a_hostile_archive_uploads_what_is_good_and_reports_the_rest(
     report = page.locator("#rag-report").inner_text()
     assert "notes[/].json" in report and "RecursionError" in report and "over 512" in report
     assert page.locator("#rag-report h2").count() == 0  # "## Heading" stays text
+
+
+def delete_in_articles_tab(page: Any, search: str, title: str) -> None:
+    """Find an article in the Articles tab's table, pick it and delete it, confirming."""
+    page.get_by_role("tab", name="Articles · المقالات").click()
+    table = page.locator("#rag-archive")
+    table.locator("tr").first.wait_for()
+    box = page.locator("#rag-archive-search textarea, #rag-archive-search input").first
+    box.fill(search)
+    box.press("Enter")
+    page.wait_for_function(
+        "t => document.querySelectorAll('#rag-archive tr').length === 2"
+        " && document.querySelector('#rag-archive').textContent.includes(t)",
+        arg=title,
+    )
+    page.locator("#rag-archive-pick input").click()
+    page.get_by_role("option").filter(has_text=title[:40]).first.click()
+    page.locator("#rag-archive-delete").click()
+    confirm = page.locator("#rag-archive-confirm")
+    confirm.wait_for(state="visible")
+    assert "cannot be undone" in confirm.inner_text()
+    page.locator("#rag-archive-yes").click()
+    page.wait_for_function(
+        "() => document.querySelector('#rag-archive-outcome').textContent.includes('Deleted')"
+    )
+    page.wait_for_selector("#rag-archive-empty")  # the search now finds nothing
+
+
+def test_articles_table_searches_pages_and_deletes_with_a_confirmation(
+    page: Any, tmp_path: Path
+) -> None:
+    article = tmp_path / "salt-flats.md"
+    title = "Salt flats race sets a land speed record"
+    article.write_text(
+        f"# {title}\n\nA rocket car reached 1,012 km/h on the Bonneville salt flats on "
+        "Tuesday, the organisers said.\n",
+        encoding="utf-8",
+    )
+    counts = upload(page, article)
+    table = page.locator("#rag-archive")
+    page.wait_for_function(
+        "t => document.querySelector('#rag-archive').textContent.includes(t)", arg=title
+    )
+    assert "karabakh" in table.inner_text().lower()  # the samples are listed too
+    assert "page 1 of 1" in page.locator("#rag-archive-page").inner_text()
+    # Arabic titles read right to left in their cells
+    cell = table.locator("td", has_text="قره باغ").first
+    assert direction(cell) == "rtl"
+    shot(page, "articles-table.png")
+
+    # Cancel keeps it.
+    page.locator("#rag-archive-pick input").click()
+    page.get_by_role("option").filter(has_text=title[:40]).first.click()
+    page.locator("#rag-archive-delete").click()
+    page.locator("#rag-archive-no").click()
+    page.locator("#rag-archive-confirm").wait_for(state="hidden")
+    assert title in table.inner_text()
+
+    delete_in_articles_tab(page, "SALT FLATS", title)
+    page.wait_for_function(
+        "n => +document.querySelector('#rag-stats [data-stat=documents]').textContent === n",
+        arg=counts["after"] - 1,
+    )
+    page.get_by_role("tab", name="Chat · المحادثة").click()
+    answer = ask(page, "What speed did the rocket car reach on the Bonneville salt flats?")
+    assert "Bonneville" not in answer.inner_text()
+
+
+def test_with_a_login_only_a_logged_in_user_deletes(
+    browser: Any, sample_copy: Path, embedder: Any
+) -> None:
+    from gradio_client import Client
+
+    demo, url = serve(sample_copy, embedder, auth="editor:s3cret")
+    try:
+        with pytest.raises(Exception):  # noqa: B017 - any refusal: no session without a login
+            Client(url, verbose=False).predict("hello", api_name="/chat")
+        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(url)
+        page.get_by_label("username").fill("editor")
+        page.get_by_label("password").fill("s3cret")
+        page.get_by_role("button", name="Login").click()
+        page.wait_for_selector("#rag-question textarea")
+        delete_in_articles_tab(page, "solar", "New solar plant to power 200,000 homes")
+        context.close()
+    finally:
+        demo.close()
+    left = json.loads(
+        subprocess.run(
+            [*RAG_CLI, "list", "--json"],
+            capture_output=True,
+            text=True,
+            env=cli_env(RAG_DATA_DIR=str(sample_copy)),
+            cwd=REPO,
+            timeout=300,
+        ).stdout
+    )
+    assert "articles/solar-plant-en.html" not in {a["doc_id"] for a in left}
