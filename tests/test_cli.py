@@ -93,3 +93,31 @@ def test_config_errors_are_one_line_not_a_traceback(tmp_path):
     )
     assert closed.returncode == 1
     assert "RAG_CHROMA_URL" in closed.stderr and "Traceback" not in closed.stderr
+
+
+def test_help_and_reports_print_brackets_as_text(tmp_path):
+    """Rich markup must not eat "[n]" in help, nor user text such as file names in reports."""
+    env = cli_env(RAG_DATA_DIR=str(tmp_path / "data"))
+    help_text = subprocess.run(
+        [*RAG_CLI, "--help"], capture_output=True, text=True, env=env, cwd=REPO, timeout=120
+    ).stdout
+    assert "citing passages as [n]." in " ".join(help_text.split())
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "[bold]notes.md").write_text("# [red]Title[/]\n\nPort news.\n", "utf-8")
+    (corpus / "[red]broken.json").write_text("{oops", "utf-8")
+    run = subprocess.run(
+        [*RAG_CLI, "ingest", str(corpus)], capture_output=True, text=True, env=env, cwd=REPO,
+        timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "[red]broken.json" in (run.stdout + run.stderr).replace("\n", "")
+    listed = subprocess.run(
+        [*RAG_CLI, "list"], capture_output=True, text=True, env=env, cwd=REPO, timeout=120
+    ).stdout
+    assert "corpus/[bold]notes.md" in listed and "[red]Title[/]" in listed
+    asked = subprocess.run(
+        [*RAG_CLI, "delete", "corpus/[bold]notes.md"],
+        capture_output=True, text=True, env=env, cwd=REPO, timeout=120, input="n\n",
+    )  # fmt: skip
+    assert "corpus/[bold]notes.md  [red]Title[/]" in asked.stderr.replace("\n", "")
