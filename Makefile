@@ -19,7 +19,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test install install-dev model samples lint system-deps eval bench clean
+.PHONY: run test check install install-dev model samples lint typecheck system-deps eval bench clean
 
 run: install model samples
 	@if $(BIN)/rag --help | grep -q " serve "; then $(BIN)/rag serve; else \
@@ -27,8 +27,13 @@ run: install model samples
 		echo "  $(BIN)/rag ask \"what did Erdogan demand?\""; \
 		echo "  $(BIN)/rag ask \"ماذا طالب أردوغان؟\""; fi
 
-test: install-dev model system-deps lint
+test: install-dev model system-deps lint typecheck
 	$(BIN)/python -m pytest
+
+# The quick loop while coding: format, lint, import contracts, types, and the fast tier
+# (no model, server or browser: the hashed-trigram fake embedder). Under a minute.
+check: install-dev lint typecheck
+	$(BIN)/python -m pytest -q -m fast
 
 install: $(STAMP) $(PROJECT_STAMP)
 
@@ -65,6 +70,9 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+
+typecheck: install-dev
+	$(BIN)/mypy rag ingest
 
 # Debian packages the browser tests need; installed only when missing.
 system-deps:

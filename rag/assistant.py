@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -198,7 +198,7 @@ class Assistant:
         self.retriever.refresh()
         notes: list[str] = []
 
-        def attempt(query: str, focus: str) -> tuple:  # type: ignore[type-arg]
+        def attempt(query: str, focus: str) -> tuple:
             qvec = self.embedder.embed_query(query)
             passages = self.retriever.retrieve(
                 query, k=k, mode=mode, filters=filters, query_vector=qvec
@@ -247,7 +247,7 @@ class Assistant:
         sentences: list[ScoredSentence],
         judgement: Judgement,
         notices: list[str],
-    ) -> Iterator[str]:
+    ) -> Generator[str, None, Answer]:
         assert self.chat_model is not None
         messages = [
             {"role": "system", "content": self.prompts.get("system", language)},

@@ -90,7 +90,7 @@ class _Claim(NamedTuple):
 
 
 class _Evidence(NamedTuple):
-    index: TermIndex
+    terms: TermIndex
     language: str
 
 
@@ -116,7 +116,8 @@ def supports(
     threshold: float,
 ) -> tuple[bool, float]:
     """(does `evidence` state `claim`, a support score for ranking)."""
-    cos = float(np.dot(claim_vec, evidence_vec)) if claim_vec is not None else 0.0
+    both = claim_vec is not None and evidence_vec is not None
+    cos = float(np.dot(claim_vec, evidence_vec)) if both else 0.0  # type: ignore[arg-type]
     return _supports(_claim(claim), _evidence(evidence), cos, threshold)
 
 
@@ -124,11 +125,11 @@ def _supports(
     claim: _Claim, evidence: _Evidence, cos: float, threshold: float
 ) -> tuple[bool, float]:
     cross = claim.language != evidence.language
-    if not all(matches(t, evidence.index, cross) for t in hard_terms(claim.terms, claim.language)):
+    if not all(matches(t, evidence.terms, cross) for t in hard_terms(claim.terms, claim.language)):
         return False, 0.0
     if cross:
         return cos >= threshold, cos
-    share, _ = coverage(claim.terms, evidence.index, {}, cross_script=False)
+    share, _ = coverage(claim.terms, evidence.terms, {}, cross_script=False)
     return share >= LEXICAL_SUPPORT, max(share, cos)
 
 

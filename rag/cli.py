@@ -173,21 +173,21 @@ def ask(
     settings = settings_from_env()
     assistant = Assistant.from_settings(settings)
     filters = Filters(language, source, date_from, date_to)
+    how: dict[str, Any] = {"k": k, "retriever": retriever, "mode": mode, "filters": filters}
     if as_json:
-        answer = assistant.ask(question, k=k, retriever=retriever, mode=mode, filters=filters)
+        answer = assistant.ask(question, **how)
         print_json(answer.to_json())
         return
     console = Console()
-    answer = None
-    for item in assistant.ask_stream(
-        question, k=k, retriever=retriever, mode=mode, filters=filters
-    ):
+    final = None
+    for item in assistant.ask_stream(question, **how):
         if isinstance(item, str):
             console.print(item, end="", highlight=False, markup=False)
         else:
-            answer = item
+            final = item
     console.print()
-    assert answer is not None
+    assert final is not None
+    answer = final
     if answer.mode == "llm" and answer.citations:
         console.print(f"\n[bold]checked answer:[/] {escape(answer.text)}", highlight=False)
     for note in answer.notices:
@@ -249,7 +249,9 @@ def list_articles(
         print_json([a.to_json() for a in articles])
         return
     _print_articles(articles)
-    err_console.print(f"{len(articles)} article{'' if len(articles) == 1 else 's'}", highlight=False)
+    err_console.print(
+        f"{len(articles)} article{'' if len(articles) == 1 else 's'}", highlight=False
+    )
 
 
 def _print_articles(articles: Any) -> None:

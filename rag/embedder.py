@@ -85,7 +85,10 @@ class SentenceTransformerEmbedder(Embedder):
             self._counter = Tokenizer.from_str(backend.to_str())
             self._counter.no_truncation()
             self._counter.no_padding()
-        self.dimension = int(self.model.get_embedding_dimension())
+        dimension = self.model.get_embedding_dimension()
+        if dimension is None:
+            raise ModelError(f"{model_id}: the model does not report its vector dimension")
+        self.dimension = int(dimension)
         # Models without e5-style prompts get none: their own convention is unknown.
         prompts = getattr(self.model, "prompts", {}) or {}
         self.query_prompt = prompts.get("query", "")

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rag.analysis import analyze
+from rag.analysis import analyze, script_language
 from rag.answer import NOT_FOUND, Answer, Citation
+from rag.focus import Term, checkable, focus_terms, index_text, matches
 from rag.retrieval import Passage
 from rag.sentences import split_sentences
 
@@ -88,6 +89,7 @@ def extractive_answer(
         return not_found_answer(question, language, passages)
     scored = sorted(scored, key=lambda s: s.score, reverse=True)
     best = scored[0].score
+    terms = focus_terms(question)
     chosen: list[ScoredSentence] = []
     per_passage: dict[int, int] = {}
     for sent in scored:
@@ -98,6 +100,8 @@ def extractive_answer(
             break
         if per_passage.get(sent.n, 0) >= 2 or any(_same(sent.text, c.text) for c in chosen):
             continue
+        if chosen and not _on_focus(sent.text, terms, language):
+            continue  # close in embedding, but states none of the question's terms
         chosen.append(sent)
         per_passage[sent.n] = per_passage.get(sent.n, 0) + 1
     # Reading order: by passage number, then by place in the passage.
@@ -123,6 +127,15 @@ def _citations(chosen: list[ScoredSentence], passages: list[Passage]) -> list[Ci
         Citation.of(n, passages[n - 1], s.text, (s.start, s.end), s.score)
         for n, s in sorted(best_per_n.items())
     ]
+
+
+def _on_focus(text: str, terms: list[Term], language: str) -> bool:
+    """Does the sentence state one of the question's focus terms (names and numbers across
+    scripts)? True when no term can be checked."""
+    cross = script_language(text) not in (language, "other")
+    check = checkable(terms, cross)
+    evidence = index_text(text)
+    return not check or any(matches(t, evidence, cross) for t in check)
 
 
 def _same(a: str, b: str) -> bool:

@@ -60,7 +60,7 @@ class OpenAIChat:
             max_retries=settings.llm_retries,
         )
 
-    def _request(self, messages: list[Message], stream: bool):  # type: ignore[no-untyped-def]
+    def _request(self, messages: list[Message], stream: bool):
         return self.client.chat.completions.create(
             model=self.settings.llm_model,
             messages=messages,  # type: ignore[arg-type]

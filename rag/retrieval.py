@@ -168,7 +168,8 @@ class Retriever:
             if cid not in hits:  # deleted by an ingest since the candidates were found
                 continue
             hit = hits[cid]
-            cos = float(np.dot(hit.vector, qvec))  # get_chunks always brings the vector
+            assert hit.vector is not None  # get_chunks always brings the vector
+            cos = float(np.dot(hit.vector, qvec))
             passages.append(Passage.from_hit(hit, fused[cid], cos, bm25_scores.get(cid, 0.0)))
         passages.sort(key=lambda p: p.score, reverse=True)
         return mmr(passages, k, s.mmr_lambda)

@@ -373,10 +373,10 @@ class ChunkStore:
                     documents=[c.text for c in part],
                     metadatas=[dict(c.metadata) for c in part],
                 )
-            for part in _batches(stale, MAX_BATCH):
-                self.chunks.delete(ids=part)
-            for part in _batches(stale_texts, MAX_BATCH):
-                self.registry.delete(ids=part)
+            for ids_part in _batches(stale, MAX_BATCH):
+                self.chunks.delete(ids=ids_part)
+            for ids_part in _batches(stale_texts, MAX_BATCH):
+                self.registry.delete(ids=ids_part)
             for lo in range(0, len(ids), MAX_BATCH):
                 self.registry.upsert(
                     ids=ids[lo : lo + MAX_BATCH],

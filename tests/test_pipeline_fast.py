@@ -1,0 +1,94 @@
+"""The fast tier's view of the pipeline: a real Chroma store and BM25 index over the sample
+articles, embedded by the hashed-trigram fake (tests/fakes.py): fusion, filters, MMR,
+extractive answers and their citations, without loading a model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES, make_settings
+from fakes import HashEmbedder
+
+from ingest.cli import index_listeners
+from ingest.pipeline import Ingestor
+from rag.assistant import Assistant
+from rag.extractive import ScoredSentence, extractive_answer, score_sentences
+from rag.retrieval import Filters, Passage
+from rag.store import ChunkStore, StoreProfile
+
+EMBEDDER = HashEmbedder()
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    settings = make_settings(tmp_path_factory.mktemp("fast") / "data")
+    store = ChunkStore(settings, StoreProfile.of(settings, EMBEDDER.dimension))
+    report = Ingestor(settings, EMBEDDER, store, index_listeners(settings, store, False)).run(
+        [SAMPLES]
+    )
+    assert report.ingested == 5 and not report.failures
+    return Assistant.from_settings(settings, embedder=EMBEDDER)
+
+
+def docs(assistant: Assistant, question: str, **kw: object) -> list[str]:
+    return [p.doc_id for p in assistant.retriever.retrieve(question, **kw)]  # type: ignore[arg-type]
+
+
+def test_bm25_and_hybrid_find_the_passage_by_its_words(assistant: Assistant) -> None:
+    question = "withdrawal of Armenian forces"
+    assert docs(assistant, question, k=3, mode="bm25")[0] == "articles/karabakh-ceasefire-en.md"
+    assert docs(assistant, question, k=3)[0] == "articles/karabakh-ceasefire-en.md"
+
+
+def test_filters_restrict_every_retriever(assistant: Assistant) -> None:
+    for mode in ("hybrid", "dense", "bm25"):
+        english = assistant.retriever.retrieve(
+            "ceasefire Karabakh", k=5, mode=mode, filters=Filters(language="en")
+        )
+        assert english and {p.language for p in english} == {"en"}, mode
+        sample = docs(assistant, "البنك", k=5, mode=mode, filters=Filters(source="sample"))
+        assert set(sample) <= {"sample-ar-economy-1", "sample-ar-sport-1"}, mode
+    dated = docs(assistant, "news", k=5, filters=Filters(date_from="2024-03-01"))
+    assert set(dated) <= {"sample-ar-economy-1", "articles/solar-plant-en.html"} and dated
+
+
+def test_extractive_answer_cites_the_passage_it_quotes(assistant: Assistant) -> None:
+    question = "How many homes will the new solar plant power?"
+    passages = assistant.retriever.retrieve(question, k=3)
+    scored = score_sentences(question, EMBEDDER.embed_query(question), passages, EMBEDDER)
+    answer = extractive_answer(question, passages, scored, assistant.settings, "en")
+    assert answer.mode == "extractive" and "200,000 homes" in answer.text
+    assert answer.citations[0].doc_id == "articles/solar-plant-en.html"
+    for c in answer.citations:
+        assert c.supporting in c.text and f"[{c.n}]" in answer.text
+
+
+def _passage(n: int, text: str, lang: str) -> Passage:
+    return Passage(f"c{n}", f"d{n}", text, f"t{n}", "", "", "", lang, 0, len(text), 1.0, 0.9)
+
+
+def test_extra_quotes_must_state_a_term_of_the_question(tmp_path: Path) -> None:
+    """The best sentence leads; a near-scoring sentence that states none of the question's
+    names or numbers (across scripts, by name skeleton) is not quoted beside it."""
+    erdogan = "Turkish President Recep Tayyip Erdogan demanded the withdrawal of forces."
+    bank = "قرر البنك المركزي الإبقاء على سعر الفائدة عند خمسة في المئة."
+    named = "وقال أردوغان إن على أرمينيا الانسحاب."
+    passages = [_passage(1, erdogan, "en"), _passage(2, bank, "ar"), _passage(3, named, "ar")]
+    scored = [
+        ScoredSentence(1, 0, len(erdogan), erdogan, 0.90, 0.90),
+        ScoredSentence(2, 0, len(bank), bank, 0.89, 0.89),
+        ScoredSentence(3, 0, len(named), named, 0.88, 0.88),
+    ]
+    settings = make_settings(tmp_path / "data")
+    answer = extractive_answer("ماذا طالب أردوغان؟", passages, scored, settings, "ar")
+    assert [c.n for c in answer.citations] == [1, 3]
+    assert "البنك" not in answer.text
+
+
+def test_the_fake_embedder_is_a_real_embedder() -> None:
+    from rag.embedder import Embedder
+
+    assert isinstance(EMBEDDER, Embedder)
+    a, b, c = EMBEDDER.embed_documents(["أردوغان يطالب", "اردوغان يطالب", "solar plant"])
+    assert float(a @ b) > 0.9 > float(a @ c)
