@@ -88,10 +88,8 @@ def run_ingest(settings: Settings, paths: list[Path], rebuild: bool, quiet: bool
 
 def index_listeners(settings: Settings, store: Any, rebuild: bool) -> list[Any]:
     """Indexes kept in step with the store during ingest (the BM25 index, when present)."""
-    try:
-        from rag.bm25_index import Bm25Index
-    except ImportError:
-        return []
+    from rag.bm25_index import Bm25Index
+
     index = Bm25Index.open(settings, store)
     if rebuild:
         index.clear()

@@ -13,7 +13,7 @@ import os
 import stat
 import zipfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -288,6 +288,29 @@ def _member_problem(info: zipfile.ZipInfo, settings: Settings, *, nested: bool) 
     return ""
 
 
+def _csv(text: str, settings: Settings) -> Iterator[Parsed]:
+    columns = {
+        "text": settings.csv_text,
+        "title": settings.csv_title,
+        "url": settings.csv_url,
+        "date": settings.csv_date,
+        "source": settings.csv_source,
+    }
+    return parse_csv(text, columns, int(settings.max_file_mb * _MB) + 1)
+
+
+# The parser of each file suffix (.zip is opened by the readers and its members parsed here).
+PARSERS: dict[str, Callable[[str, Settings], Iterator[Parsed]]] = {
+    ".txt": lambda text, _: parse_txt(text),
+    ".md": lambda text, _: parse_markdown(text),
+    ".html": lambda text, _: parse_html(text),
+    ".htm": lambda text, _: parse_html(text),
+    ".json": lambda text, _: parse_json(text),
+    ".jsonl": lambda text, _: parse_jsonl(text),
+    ".csv": _csv,
+}
+
+
 def _parse(data: bytes, ext: str, where: str, settings: Settings) -> Iterator[RawRecord | Failure]:
     """Decode and parse one file's bytes; `data` is dropped as soon as it is text."""
     if not data or data.isspace():  # isspace: no copy of a large buffer
@@ -302,28 +325,7 @@ def _parse(data: bytes, ext: str, where: str, settings: Settings) -> Iterator[Ra
     if not text.strip():
         yield Failure(where, "empty file")
         return
-    items: Iterator[Parsed]
-    if ext == ".txt":
-        items = parse_txt(text)
-    elif ext == ".md":
-        items = parse_markdown(text)
-    elif ext in (".html", ".htm"):
-        items = parse_html(text)
-    elif ext == ".json":
-        items = parse_json(text)
-    elif ext == ".jsonl":
-        items = parse_jsonl(text)
-    elif ext == ".csv":
-        columns = {
-            "text": settings.csv_text,
-            "title": settings.csv_title,
-            "url": settings.csv_url,
-            "date": settings.csv_date,
-            "source": settings.csv_source,
-        }
-        items = parse_csv(text, columns, int(settings.max_file_mb * _MB) + 1)
-    else:  # pragma: no cover - callers only pass SUPPORTED_EXTENSIONS
-        raise ValueError(f"no parser for {ext}")
+    items = PARSERS[ext](text, settings)
     del text
     try:
         for item in items:

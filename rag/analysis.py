@@ -196,11 +196,6 @@ def normalize_arabic(text: str) -> str:
     return prepare(text).translate(_ALEF)
 
 
-def tokenize(text: str) -> list[str]:
-    """Normalised word tokens (no stemming, stop words kept)."""
-    return _TOKEN.findall(normalize_arabic(text))
-
-
 @lru_cache(maxsize=1)
 def _stemmers() -> tuple[object, object]:
     import snowballstemmer

@@ -42,11 +42,6 @@ class Embedder(ABC):
     def count_tokens(self, text: str) -> int:
         """Tokens of `text` alone, without special tokens."""
 
-    @property
-    def max_tokens(self) -> int:
-        """Tokens a chunk may have so prompt + special tokens still fit the window."""
-        return MAX_WINDOW - self.count_tokens(self.passage_prompt) - 2
-
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         """Embed chunks with the passage prompt."""
         if not texts:

@@ -246,3 +246,27 @@ def load_settings(**overrides: object) -> Settings:
             name = f"RAG_{field.upper()}" if field != "settings" else "settings"
             lines.append(f"{name}: {err['msg']}")
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None
+
+
+def markdown_table() -> str:
+    """The README's settings table, generated from the fields (a test checks the README has
+    it verbatim): `python -m rag.settings` prints it."""
+    rows = ["| variable | default | what it does |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        if field.default_factory is not None:
+            default = "`~/.cache/rag-news`" if name == "cache_dir" else "(computed)"
+        elif field.default in (None, ""):
+            default = "(empty)"
+        else:
+            value = field.default
+            if isinstance(value, Path) and value.is_absolute():  # a folder shipped with the code
+                default = f"`{value.name}/` of the installed project"
+            else:
+                default = f"`./{value}`" if isinstance(value, Path) else f"`{value}`"
+        description = (field.description or "").replace("|", "\\|")
+        rows.append(f"| `RAG_{name.upper()}` | {default} | {description} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.analysis import analyze, normalize_arabic, script_language, tokenize
+from rag.analysis import analyze, normalize_arabic, script_language
 from rag.followup import is_followup, rewrite_by_rule
 from rag.sentences import split_cited, split_sentences
 
@@ -18,7 +18,7 @@ def test_normalisation_covers_diacritics_tatweel_alef_ta_marbuta_ya_digits_prese
 
 
 def test_diacritics_do_not_split_words():
-    assert tokenize("مُحَمَّدٌ رَسُولُ") == ["محمد", "رسول"]
+    assert analyze("مُحَمَّدٌ رَسُولُ") == ["محمد", "رسول"]
 
 
 def test_query_and_document_forms_meet_after_stemming():

@@ -82,7 +82,8 @@ def test_load_embedder_picks_onnx(onnx_embedder: Embedder, embedder: Embedder) -
     assert onnx_embedder.model_id == embedder.model_id == DEFAULT_EMBED_MODEL
     assert onnx_embedder.query_prompt == embedder.query_prompt == "query: "
     assert onnx_embedder.passage_prompt == embedder.passage_prompt == "passage: "
-    assert onnx_embedder.max_tokens == embedder.max_tokens
+    prompt = embedder.passage_prompt
+    assert onnx_embedder.count_tokens(prompt) == embedder.count_tokens(prompt)
 
 
 def test_tokenisation_matches_sentence_transformers(

@@ -6,7 +6,7 @@ import pytest
 from conftest import REPO
 
 from rag.errors import ConfigError
-from rag.settings import Settings, load_settings
+from rag.settings import Settings, load_settings, markdown_table
 
 
 def test_every_setting_is_described_and_in_the_readme():
@@ -14,6 +14,10 @@ def test_every_setting_is_described_and_in_the_readme():
     for name, field in Settings.model_fields.items():
         assert field.description, name
         assert f"`RAG_{name.upper()}`" in readme, f"README lacks RAG_{name.upper()}"
+    # The table is generated: `python -m rag.settings` prints what the README must hold.
+    assert markdown_table() in readme, (
+        "README settings table is stale: paste python -m rag.settings"
+    )
 
 
 def test_environment_variables_with_the_rag_prefix(monkeypatch, tmp_path):
