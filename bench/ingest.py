@@ -29,7 +29,7 @@ from ingest.cli import index_listeners  # noqa: E402
 from ingest.pipeline import Ingestor  # noqa: E402
 from ingest.readers import RawRecord, iter_records  # noqa: E402
 from rag.embedder import load_embedder, resolve_model_path  # noqa: E402
-from rag.embedder_onnx import ensure_onnx_int8  # noqa: E402
+from rag.models.onnx_int8 import ensure_onnx_int8  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from rag.store import ChunkStore, StoreProfile  # noqa: E402
 

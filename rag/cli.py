@@ -94,7 +94,7 @@ def model_build(
     path = resolve_model_path(settings)
     typer.echo(f"sentence-transformers model: {path}")
     if onnx_int8:
-        from rag.embedder_onnx import ensure_onnx_int8
+        from rag.models.onnx_int8 import ensure_onnx_int8
 
         typer.echo(f"int8 ONNX model: {ensure_onnx_int8(settings, str(path))}")
 
@@ -213,7 +213,7 @@ def llm_serve(
     n_ctx: int = typer.Option(4096, "--ctx", min=512, help="Context window in tokens."),
 ) -> None:
     """Serve Gemma 3 270M (offline, llama.cpp) at http://HOST:PORT/v1 for RAG_LLM_BASE_URL."""
-    from rag.llm_server import serve
+    from rag.models.llm_server import serve
 
     settings = settings_from_env()
     if host not in ("127.0.0.1", "localhost", "::1"):

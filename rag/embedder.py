@@ -111,7 +111,7 @@ def resolve_model_path(settings: Settings) -> str:
 
     name = settings.embed_model
     if name == DEFAULT_EMBED_MODEL:
-        from rag.model_build import ensure_default_model
+        from rag.models.build import ensure_default_model
 
         return str(ensure_default_model(settings.cache_dir))
     if Path(name).expanduser().exists():
@@ -129,7 +129,7 @@ def load_embedder(settings: Settings) -> Embedder:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     path = resolve_model_path(settings)
     if settings.embed_backend == "onnx-int8":
-        from rag.embedder_onnx import OnnxInt8Embedder
+        from rag.models.onnx_int8 import OnnxInt8Embedder
 
         return OnnxInt8Embedder.from_settings(settings, path)
     try:

