@@ -25,13 +25,13 @@ from pathlib import Path
 _HERE = Path(__file__).resolve().parent
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
-from ingest.cli import index_listeners  # noqa: E402
 from ingest.pipeline import Ingestor  # noqa: E402
 from ingest.readers import RawRecord, iter_records  # noqa: E402
 from rag.embedder import load_embedder, resolve_model_path  # noqa: E402
 from rag.models.onnx_int8 import ensure_onnx_int8  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from rag.store import ChunkStore, StoreProfile  # noqa: E402
+from rag.wiring import index_listeners  # noqa: E402
 
 sys.path.insert(0, str(_HERE))
 from common import PeakRSS, median, print_table, require_data, timed, write_corpus  # noqa: E402

@@ -35,15 +35,13 @@ def collect(
     """Features, runtime pair and label of every question of the split."""
     from eval.runner import eval_settings, prepare_store
     from rag.analysis import question_language
-    from rag.assistant import Assistant
-    from rag.embedder import load_embedder
+    from rag.wiring import Parts
 
     settings = eval_settings(user_settings, suite)
-    embedder = load_embedder(settings)
-    prepare_store(settings, suite, embedder, console)
-    assistant = Assistant.from_settings(
-        settings, embedder=embedder, answerability=AnswerabilityModel.untrained()
-    )
+    parts = Parts(settings, answerability=AnswerabilityModel.untrained())
+    embedder = parts.embedder
+    prepare_store(parts, suite, console)
+    assistant = parts.assistant
     questions = [q for q in suite.questions if not split or q.split == split]
     rows = []
     for q in questions:

@@ -31,10 +31,10 @@ from eval.metrics import match_text
 from eval.suite import Suite, check_doc_ids
 from rag.answer import Answer
 from rag.assistant import AskMode
-from rag.embedder import Embedder
 from rag.errors import ConfigError, InputError
 from rag.retrieval import Mode, Passage
 from rag.settings import Settings
+from rag.wiring import Parts
 
 STORE_VERSION = "1"  # bump when what the eval store holds changes shape
 MARKER = "eval-ingest.json"
@@ -89,36 +89,31 @@ def eval_settings(settings: Settings, suite: Suite) -> Settings:
     )
 
 
-def prepare_store(
-    settings: Settings, suite: Suite, embedder: Embedder, console: Console
-) -> dict[str, Any]:
+def prepare_store(parts: Parts, suite: Suite, console: Console) -> dict[str, Any]:
     """Ingest the corpus unless the cached store is complete; what happened, for config."""
-    from ingest.cli import index_listeners
     from ingest.pipeline import Ingestor
-    from rag.cli import open_store
 
+    settings = parts.settings
     marker = settings.data_dir / MARKER
-    store = open_store(settings, embedder)
+    store = parts.store
     if marker.is_file():
         info = json.loads(marker.read_text(encoding="utf-8"))
         info.update(cached=True, chunks_embedded=0, seconds=0.0)
     else:
         # No marker: never built, or interrupted; ingest is incremental, so this resumes.
         console.print(f"ingesting {suite.corpus} into {settings.data_dir}", highlight=False)
-        ingestor = Ingestor(settings, embedder, store, index_listeners(settings, store, False))
+        ingestor = Ingestor.from_parts(parts)
         with Progress(
             TextColumn("[bold]ingest"),
             TextColumn("{task.fields[docs]} docs · {task.fields[chunks]} chunks ·"),
             TimeElapsedColumn(),
             console=console,
         ) as progress:
-            report = ingestor.run([suite.corpus], _IngestProgress(progress))
+            report = ingestor.run([suite.corpus], _IngestProgress(progress), record=True)
         for fail in report.failures:
             console.print(f"[yellow]warning:[/] {fail['where']}: {fail['reason']}", highlight=False)
         if store.count() == 0:
             raise InputError(str(suite.path), f"corpus {suite.corpus} gave no documents to ingest")
-        summary = {k: v for k, v in report.to_json().items() if not isinstance(v, list)}
-        store.record_ingest(summary)
         info = {
             "store": str(settings.data_dir),
             "documents": store.document_count(),
@@ -159,15 +154,13 @@ def run_suite(
     suite: Suite, user_settings: Settings, options: RunOptions, console: Console
 ) -> dict[str, Any]:
     """Ingest (or reuse) the corpus, ask every question, return the results.json content."""
-    from rag.assistant import Assistant
-    from rag.embedder import load_embedder
-
     if options.judge and not user_settings.llm_base_url:
         raise ConfigError("--judge needs an LLM: set RAG_LLM_BASE_URL (see `rag llm serve`)")
     settings = eval_settings(user_settings, suite)
-    embedder = load_embedder(settings)
-    ingest_info = prepare_store(settings, suite, embedder, console)
-    assistant = Assistant.from_settings(settings, embedder=embedder)
+    parts = Parts(settings)
+    parts.embedder  # noqa: B018 - load the model first: the store checks its dimension
+    ingest_info = prepare_store(parts, suite, console)
+    assistant = parts.assistant
     judge_model, judge_prompt = _judge(assistant, options)
 
     questions = [q for q in suite.questions if not options.split or q.split == options.split]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from rag.cli import edge, open_store, print_json, settings_from_env
+from rag.cli import edge, print_json, settings_from_env
 from rag.settings import Settings
 
 
@@ -58,14 +57,11 @@ def _count_files(paths: list[Path]) -> int:
 def run_ingest(settings: Settings, paths: list[Path], rebuild: bool, quiet: bool) -> Any:
     """Ingest `paths` into the configured store; returns the report."""
     from ingest.pipeline import Ingestor
-    from rag.embedder import load_embedder
+    from rag.wiring import Parts
 
-    embedder = load_embedder(settings)
-    store = open_store(settings, embedder)
-    if rebuild:
-        store.reset()
-    listeners = index_listeners(settings, store, rebuild)
-    ingestor = Ingestor(settings, embedder, store, listeners)
+    parts = Parts(settings)
+    parts.embedder  # noqa: B018 - load the model first: the store checks its dimension
+    ingestor = Ingestor.from_parts(parts, rebuild=rebuild)
     columns = (
         TextColumn("[bold]ingest"),
         BarColumn(),
@@ -78,22 +74,9 @@ def run_ingest(settings: Settings, paths: list[Path], rebuild: bool, quiet: bool
     )
     with Progress(*columns, console=Console(stderr=True), disable=quiet) as progress:
         bar = _RichProgress(progress, _count_files(paths))
-        report = ingestor.run(paths, bar)
+        report = ingestor.run(paths, bar, record=True)
         bar.finish()
-    summary = {k: v for k, v in report.to_json().items() if not isinstance(v, list)}
-    summary["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    store.record_ingest(summary)
     return report
-
-
-def index_listeners(settings: Settings, store: Any, rebuild: bool) -> list[Any]:
-    """Indexes kept in step with the store during ingest (the BM25 index, when present)."""
-    from rag.bm25_index import Bm25Index
-
-    index = Bm25Index.open(settings, store)
-    if rebuild:
-        index.clear()
-    return [index]
 
 
 def ingest(

@@ -16,8 +16,9 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -29,6 +30,9 @@ from rag.embedder import Embedder
 from rag.settings import Settings
 from rag.store import ChunkStore, DocRecord, DocumentWrite
 from rag.write_lock import writer_lock
+
+if TYPE_CHECKING:
+    from rag.wiring import Parts
 
 # Documents classified per registry round-trip.
 log = logging.getLogger(__name__)
@@ -61,6 +65,12 @@ class IngestReport:
                 f"more than {MAX_FAILURES_LISTED} failures: only the first "
                 f"{MAX_FAILURES_LISTED} are listed (`failed` counts them all)"
             )
+
+    def summary(self) -> dict[str, Any]:
+        """The counts (no lists) and when it finished: what the store keeps for `rag stats`."""
+        data = {k: v for k, v in self.to_json().items() if not isinstance(v, list)}
+        data["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return data
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -125,8 +135,19 @@ class Ingestor:
         self.chunks_per_batch = max(settings.batch_size * 8, 128)
         self.first_batch = settings.batch_size * 2
 
-    def run(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
+    @classmethod
+    def from_parts(cls, parts: Parts, namespace: str = "", rebuild: bool = False) -> Ingestor:
+        """An ingestor over the wired parts: their embedder, store and BM25 index (emptied,
+        with the store, for a rebuild)."""
+        if rebuild:
+            parts.store.reset()
+        return cls(parts.settings, parts.embedder, parts.store, parts.listeners(rebuild), namespace)
+
+    def run(
+        self, paths: Sequence[Path], progress: Progress | None = None, record: bool = False
+    ) -> IngestReport:
         """Ingest files and directories; bad input becomes report failures, never an abort.
+        With `record`, the report's summary is kept with the store (`rag stats`, the app).
 
         One writer at a time per data dir: a second ingest waits for the first (a notice
         says so), then picks up the index the first one saved."""
@@ -139,7 +160,10 @@ class Ingestor:
         with writer_lock(self.settings, on_wait=waiting):
             for listener in self.listeners:
                 listener.catch_up(self.store)
-            return self._run(paths, progress, report)
+            self._run(paths, progress, report)
+            if record:
+                self.store.record_ingest(report.summary())
+            return report
 
     def _run(
         self, paths: Sequence[Path], progress: Progress | None, report: IngestReport

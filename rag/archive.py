@@ -129,21 +129,12 @@ class Archive:
         self.bm25 = bm25
 
     @classmethod
-    def from_settings(cls, settings: Settings, store: ChunkStore | None = None) -> Archive:
-        """The archive of the configured store; no model is loaded when the collection
-        records its dimension."""
-        from rag.bm25_index import Bm25Index
-        from rag.store import ChunkStore, StoreProfile, open_client, recorded_dimension
+    def from_settings(cls, settings: Settings) -> Archive:
+        """The archive `rag.wiring.Parts` builds from settings (no model is loaded when the
+        collection records its dimension)."""
+        from rag.wiring import Parts
 
-        if store is None:
-            client = open_client(settings)
-            dimension = recorded_dimension(settings, client)
-            if dimension is None:
-                from rag.embedder import load_embedder
-
-                dimension = load_embedder(settings).dimension
-            store = ChunkStore(settings, StoreProfile.of(settings, dimension), client)
-        return cls(settings, store, Bm25Index.open(settings, store))
+        return Parts(settings).archive
 
     # --- reading -------------------------------------------------------------------------
     def articles(

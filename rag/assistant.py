@@ -18,15 +18,15 @@ from rag.answer import Answer
 from rag.answerability import AnswerabilityModel, Judgement
 from rag.bm25_index import Bm25Index
 from rag.citations import check_citations
-from rag.embedder import Embedder, load_embedder
+from rag.embedder import Embedder
 from rag.errors import InputError
 from rag.extractive import ScoredSentence, extractive_answer, not_found_answer, score_sentences
 from rag.followup import format_history, is_followup, is_short, rewrite_by_rule, with_history
-from rag.llm import ChatModel, LLMUnavailable, load_chat_model
+from rag.llm import ChatModel, LLMUnavailable
 from rag.prompts import Prompts, format_passages, load_prompts
 from rag.retrieval import Filters, Mode, Passage, Retriever
 from rag.settings import Settings
-from rag.store import ChunkStore, StoreProfile
+from rag.store import ChunkStore
 
 log = logging.getLogger(__name__)
 AskMode = Literal["auto", "extractive", "llm"]
@@ -75,15 +75,11 @@ class Assistant:
         embedder: Embedder | None = None,
         answerability: AnswerabilityModel | None = None,
     ) -> Assistant:
-        """Build every part from settings: the one place adapters are chosen."""
-        prompts = load_prompts(settings.prompts_dir)  # fail fast on a broken prompt file
-        embedder = embedder or load_embedder(settings)
-        profile = StoreProfile.of(settings, embedder.dimension)
-        store = ChunkStore(settings, profile)
-        bm25 = Bm25Index.open(settings, store)
-        return cls(
-            settings, embedder, store, bm25, load_chat_model(settings), prompts, answerability
-        )
+        """The assistant `rag.wiring.Parts` builds from settings (the one place parts are
+        built)."""
+        from rag.wiring import Parts
+
+        return Parts(settings, embedder, answerability).assistant
 
     # --- public API --------------------------------------------------------------------
     def ask(

@@ -65,20 +65,6 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
-def open_store(settings: Settings, embedder: Any = None) -> Any:
-    """The store for the configured embedder. Without one, the dimension recorded on the
-    collection stands in, so reading or managing the archive loads no model."""
-    from rag.store import ChunkStore, StoreProfile, open_client, recorded_dimension
-
-    client = open_client(settings)
-    dimension = None if embedder else recorded_dimension(settings, client)
-    if dimension is None:
-        from rag.embedder import load_embedder
-
-        dimension = (embedder or load_embedder(settings)).dimension
-    return ChunkStore(settings, StoreProfile.of(settings, dimension), client)
-
-
 @model_app.command("build")
 @edge
 def model_build(
@@ -106,6 +92,7 @@ def stats(
 ) -> None:
     """Show what the store holds: documents, chunks, languages, sources, dates, embed model."""
     from rag.stats import corpus_stats
+    from rag.wiring import open_store
 
     settings = settings_from_env()
     data = corpus_stats(open_store(settings))
@@ -162,16 +149,16 @@ def ask(
     as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
 ) -> None:
     """Answer a question from the stored articles, citing passages as \\[n]."""
-    from rag.assistant import Assistant
     from rag.errors import ConfigError
     from rag.retrieval import Filters
+    from rag.wiring import Parts
 
     if retriever not in (None, "hybrid", "dense", "bm25"):
         raise ConfigError(f"--retriever {retriever}: use hybrid, dense or bm25")
     if mode not in (None, "auto", "extractive", "llm"):
         raise ConfigError(f"--mode {mode}: use auto, extractive or llm")
     settings = settings_from_env()
-    assistant = Assistant.from_settings(settings)
+    assistant = Parts(settings).assistant
     filters = Filters(language, source, date_from, date_to)
     how: dict[str, Any] = {"k": k, "retriever": retriever, "mode": mode, "filters": filters}
     if as_json:
@@ -240,11 +227,12 @@ def list_articles(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list of the articles."),
 ) -> None:
     """List the stored articles, newest first: id, title, source, date, language, chunks."""
-    from rag.archive import Archive, ArticleQuery
+    from rag.archive import ArticleQuery
+    from rag.wiring import Parts
 
     query = ArticleQuery(source, language, date_from, date_to, match)
     query.check()
-    articles = Archive.from_settings(settings_from_env()).articles(query, limit)
+    articles = Parts(settings_from_env()).archive.articles(query, limit)
     if as_json:
         print_json([a.to_json() for a in articles])
         return
@@ -279,9 +267,9 @@ def delete(
     ),
 ) -> None:
     """Remove articles: their chunks, registry entries and BM25 rows, together."""
-    from rag.archive import Archive
+    from rag.wiring import Parts
 
-    archive = Archive.from_settings(settings_from_env())
+    archive = Parts(settings_from_env()).archive
     chosen, missing = archive.select(doc_ids or [], source=source, before=before)
     if chosen and not yes:
         err_console.print(

@@ -132,9 +132,9 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture(scope="session")
 def sample_data_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
     """A store with the sample articles, ingested once per session (do not write to it)."""
-    from ingest.cli import index_listeners
     from ingest.pipeline import Ingestor
     from rag.store import ChunkStore, StoreProfile
+    from rag.wiring import index_listeners
 
     data = tmp_path_factory.mktemp("samples") / "data"
     s = make_settings(data)

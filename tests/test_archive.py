@@ -15,11 +15,11 @@ from conftest import RAG_CLI, REPO, SAMPLES, assert_consistent, cli_env, make_se
 from fakes import HashEmbedder
 from newsgen import saudi_records
 
-from ingest.cli import index_listeners
 from ingest.pipeline import Ingestor
 from rag.archive import Archive, Article, ArticleQuery, newest_first
 from rag.errors import ConfigError
 from rag.store import ChunkStore, StoreProfile
+from rag.wiring import index_listeners
 
 SEED_ID = "articles/karabakh-ceasefire-ar.txt"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from conftest import SAMPLES, make_settings
 
-from ingest.cli import index_listeners
 from ingest.pipeline import Ingestor
 from rag.assistant import Assistant
 from rag.store import ChunkStore, StoreProfile
+from rag.wiring import index_listeners
 
 pytestmark = pytest.mark.slow
 

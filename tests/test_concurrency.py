@@ -16,9 +16,9 @@ import pytest
 from conftest import RAG_CLI, SAMPLES, cli_env, make_settings, start_serve
 from newsgen import english_articles, saudi_records
 
-from ingest.cli import index_listeners
 from ingest.pipeline import Ingestor
 from rag.store import ChunkStore, StoreProfile
+from rag.wiring import index_listeners
 
 pytestmark = [
     pytest.mark.slow,

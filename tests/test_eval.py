@@ -273,7 +273,7 @@ def rag_eval(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
 def test_seed_doc_ids_and_evidence_exist_after_ingest(sample_data_dir):
     from conftest import make_settings
 
-    from rag.cli import open_store
+    from rag.wiring import open_store
 
     store = open_store(make_settings(sample_data_dir))
     suite: Suite = load_suite(SEED)

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 from conftest import SAMPLES, make_settings
 
-from ingest.cli import index_listeners
 from ingest.pipeline import Ingestor, IngestReport
 from rag.bm25_index import Bm25Index, ids_digest
 from rag.embedder import Embedder
 from rag.errors import EmbedderMismatch
 from rag.settings import Settings
 from rag.store import ChunkStore, StoreProfile
+from rag.wiring import index_listeners
 
 pytestmark = pytest.mark.slow
 

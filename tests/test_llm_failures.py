@@ -67,8 +67,8 @@ INJECTION = (
 
 @pytest.fixture()
 def injected_store(sample_copy, embedder, write_files):
-    from ingest.cli import index_listeners
     from ingest.pipeline import Ingestor
+    from rag.wiring import index_listeners
 
     s = make_settings(sample_copy)
     store = Assistant.from_settings(s, embedder=embedder).store

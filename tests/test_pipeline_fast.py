@@ -10,12 +10,12 @@ import pytest
 from conftest import SAMPLES, make_settings
 from fakes import HashEmbedder
 
-from ingest.cli import index_listeners
 from ingest.pipeline import Ingestor
 from rag.assistant import Assistant
 from rag.extractive import ScoredSentence, extractive_answer, score_sentences
 from rag.retrieval import Filters, Passage
 from rag.store import ChunkStore, StoreProfile
+from rag.wiring import index_listeners
 
 EMBEDDER = HashEmbedder()
 

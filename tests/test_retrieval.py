@@ -8,11 +8,11 @@ import shutil
 import pytest
 from conftest import make_settings
 
-from ingest.cli import index_listeners
 from ingest.pipeline import Ingestor
 from rag.assistant import Assistant
 from rag.bm25_index import Bm25Index
 from rag.retrieval import Filters
+from rag.wiring import index_listeners
 
 pytestmark = pytest.mark.slow
 

@@ -64,22 +64,20 @@ def build(
     """Add the archive table and its delete action to the current Blocks context; returns
     `refresh(event)`, which shows the table again after `event` (tab opened, upload done)."""
     from rag.archive import Archive, ArticleQuery
-    from rag.errors import RagError
+    from rag.wiring import open_bm25
+    from webui.handlers import user_errors
 
     settings = assistant.settings
 
     def archive() -> Archive:
-        # the retriever's index at call time: it reopens the index when another writer saved
-        return Archive(settings, assistant.store, assistant.retriever.bm25)
+        return Archive(settings, assistant.store, open_bm25(settings, assistant.store))
 
     def show(search: str, language: str, page: float) -> tuple[Any, ...]:
         query = ArticleQuery(
             language=language if language in ("ar", "en") else None, match=search or None
         )
-        try:
+        with user_errors():
             found = archive().articles(query)
-        except RagError as exc:
-            raise gr.Error(str(exc)) from None
         shown, page, pages = page_of(found, page)
         choices = [choice(a) for a in shown]
         return (
@@ -103,10 +101,8 @@ def build(
             raise gr.Error("Log in to delete articles. · سجّل الدخول لحذف المقالات.")
         if not doc_id:
             raise gr.Error("Pick an article to delete first. · اختر مقالاً للحذف أولاً.")
-        try:
+        with user_errors():
             report = archive().delete([doc_id])
-        except RagError as exc:
-            raise gr.Error(str(exc)) from None
         if report.deleted:
             done = f"Deleted {doc_id} ({report.chunks} passages). · تم الحذف."
         else:

@@ -1,0 +1,117 @@
+"""The one place that builds the parts from one Settings object.
+
+    settings ─▶ embedder ─▶ store (Chroma, checked against the embedder) ─▶ BM25 index
+                    └──────────────┴─▶ assistant (retriever, answerability, chat model)
+                                   └─▶ archive (list, delete)
+
+The CLI, the web app, the eval runner, the benchmarks and the tests get their parts here,
+and the ingest pipeline is built from them (`ingest.pipeline.Ingestor.from_parts`). Each
+part is built on first use, once: `rag list` never loads the embedder when the store
+records its dimension.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rag.answerability import AnswerabilityModel
+    from rag.archive import Archive
+    from rag.assistant import Assistant
+    from rag.bm25_index import Bm25Index
+    from rag.embedder import Embedder
+    from rag.settings import Settings
+    from rag.store import ChunkStore
+
+
+def open_store(settings: Settings, embedder: Embedder | None = None) -> ChunkStore:
+    """The configured store. Without an embedder the dimension recorded on the collection
+    stands in, so reading or managing the archive loads no model."""
+    from rag.store import ChunkStore, StoreProfile, open_client, recorded_dimension
+
+    client = open_client(settings)
+    dimension = embedder.dimension if embedder else recorded_dimension(settings, client)
+    if dimension is None:
+        from rag.embedder import load_embedder
+
+        dimension = load_embedder(settings).dimension
+    return ChunkStore(settings, StoreProfile.of(settings, dimension), client)
+
+
+def open_bm25(settings: Settings, store: ChunkStore) -> Bm25Index:
+    """The saved BM25 index of the store (rebuilt from Chroma when missing or stale). A
+    writer gets its own copy: a retriever answering meanwhile swaps in the saved index when
+    it sees it is newer, never a half-updated one."""
+    from rag.bm25_index import Bm25Index
+
+    return Bm25Index.open(settings, store)
+
+
+def index_listeners(settings: Settings, store: ChunkStore, rebuild: bool) -> list[Any]:
+    """Indexes an ingest keeps in step with the store: the BM25 index (emptied for a
+    rebuild)."""
+    index = open_bm25(settings, store)
+    if rebuild:
+        index.clear()
+    return [index]
+
+
+class Parts:
+    """Every part, built from `settings` on first use (an embedder may be given)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        answerability: AnswerabilityModel | None = None,
+    ) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self._answerability = answerability
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            from rag.embedder import load_embedder
+
+            self._embedder = load_embedder(self.settings)
+        return self._embedder
+
+    @cached_property
+    def store(self) -> ChunkStore:
+        return open_store(self.settings, self._embedder)
+
+    @cached_property
+    def bm25(self) -> Bm25Index:
+        return open_bm25(self.settings, self.store)
+
+    def listeners(self, rebuild: bool = False) -> list[Any]:
+        """The indexes an ingest keeps in step (the same BM25 index the assistant reads)."""
+        if rebuild:
+            self.bm25.clear()
+        return [self.bm25]
+
+    @cached_property
+    def assistant(self) -> Assistant:
+        from rag.assistant import Assistant
+        from rag.llm import load_chat_model
+        from rag.prompts import load_prompts
+
+        prompts = load_prompts(self.settings.prompts_dir)  # fail fast on a broken prompt file
+        return Assistant(
+            self.settings,
+            self.embedder,
+            self.store,
+            self.bm25,
+            load_chat_model(self.settings),
+            prompts,
+            self._answerability,
+        )
+
+    @property
+    def archive(self) -> Archive:
+        """List and delete, with the writer's own copy of the BM25 index (`open_bm25`)."""
+        from rag.archive import Archive
+
+        return Archive(self.settings, self.store, open_bm25(self.settings, self.store))

@@ -1,0 +1,135 @@
+"""What the web page's events do: answer, answer over the API, show stats, add articles.
+
+Every domain error becomes a `gr.Error` (the page's error toast) in one place,
+`user_errors`; the chat also shows it as a notice in the answer bubble.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import gradio as gr  # imported by build_app only, after Gradio itself
+
+from ingest.pipeline import Ingestor
+from rag.errors import RagError
+from rag.stats import corpus_stats
+from rag.wiring import index_listeners
+from webui import render
+from webui.uploads import copy_uploads, run_with_progress, safe_filename
+
+if TYPE_CHECKING:
+    from rag.assistant import Assistant
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """A domain error, shown to the user as Gradio's error toast (its message only)."""
+    try:
+        yield
+    except RagError as exc:
+        raise gr.Error(str(exc)) from None
+
+
+class Handlers:
+    """The event handlers around one `Assistant` (shared by every session)."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self.settings = assistant.settings
+        if assistant.chat_model is not None:
+            self.llm = self.mode_line = f"LLM: {assistant.chat_model.name}"
+        else:
+            self.mode_line = "answers quote the articles (no LLM) · الإجابات اقتباسات من المقالات"
+            self.llm = "quoted from the articles (extractive; set RAG_LLM_BASE_URL for an LLM)"
+
+    def respond(
+        self, question: str, chat: list, history: list, retriever: str, k: float, mode: str
+    ) -> Iterator[tuple[Any, Any, Any]]:
+        """Stream an answer into the chat: the question, the growing text, the final card."""
+        question = (question or "").strip()
+        if not question:
+            raise gr.Error("Type a question about the articles. · اكتب سؤالاً عن المقالات.")
+        chat = [
+            *chat,
+            {"role": "user", "content": render.user_message(question)},
+            {"role": "assistant", "content": render.streaming_message("")},
+        ]
+        yield "", chat, history
+        partial, answer = "", None
+        stream = self.assistant.ask_stream(
+            question, history, k=int(k), retriever=retriever, mode=mode
+        )
+        try:
+            with user_errors():
+                for item in stream:
+                    if isinstance(item, str):
+                        partial += item
+                        chat[-1] = {
+                            "role": "assistant",
+                            "content": render.streaming_message(partial),
+                        }
+                        yield gr.skip(), chat, history
+                    else:
+                        answer = item
+        except gr.Error as exc:
+            chat[-1] = {"role": "assistant", "content": render.notice_html(f"error: {exc}")}
+            yield gr.skip(), chat, history
+            raise
+        assert answer is not None
+        turn = uuid.uuid4().hex[:8]
+        chat[-1] = {"role": "assistant", "content": render.answer_message(answer, turn)}
+        history = [
+            *history,
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": answer.text},
+        ]
+        yield gr.skip(), chat, history
+
+    def chat(self, question: str, history: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """Answer a question (history: earlier {"role", "content"} messages) as rag ask --json."""
+        with user_errors():
+            return self.assistant.ask(question, history or None).to_json()
+
+    def show_stats(self) -> str:
+        with user_errors():
+            return render.stats_html(corpus_stats(self.assistant.store), self.llm)
+
+    def add_articles(
+        self, paths: list[str] | None, progress: Any = gr.Progress()
+    ) -> tuple[Any, Any]:
+        """Ingest uploaded files (each under `upload/<content hash>/<name>`); the report and
+        the stats."""
+        if not paths:
+            return gr.skip(), gr.skip()
+        settings = self.settings
+        limit = settings.max_upload_mb * 1024 * 1024
+        for path in paths:
+            if os.path.getsize(path) > limit:
+                raise gr.Error(
+                    f"{safe_filename(path)} is {os.path.getsize(path) / 2**20:.1f} MB; the limit "
+                    f"is {settings.max_upload_mb:g} MB (RAG_MAX_UPLOAD_MB)."
+                )
+        root = copy_uploads(paths, settings.data_dir / "uploads")
+        try:
+            with user_errors():
+                ingestor = Ingestor(
+                    settings,
+                    self.assistant.embedder,
+                    self.assistant.store,
+                    # its own copy of the index: the retriever swaps in the saved one when it
+                    # sees it is newer, never a half-updated one
+                    index_listeners(settings, self.assistant.store, False),
+                    namespace="upload/",
+                )
+                report = run_with_progress(ingestor, root, len(paths), progress)
+        finally:
+            shutil.rmtree(root.parent, ignore_errors=True)
+        data = report.to_json()
+        for fail in data["failures"]:
+            fail["where"] = fail["where"].replace(str(root.parent) + os.sep, "")
+        return render.report_html(data), self.show_stats()
