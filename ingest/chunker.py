@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.documents import Chunk, Document, chunk_id_for
+from rag.documents import Chunk, Document, chunk_id_for, chunk_metadata
 from rag.embedder import Embedder
 
 # Coarse to fine: paragraphs, lines, then sentence ends in Latin and Arabic script
@@ -51,18 +51,7 @@ class Chunker:
                     start=start,
                     end=end,
                     text=piece,
-                    metadata={
-                        "doc_id": doc.doc_id,
-                        "position": position,
-                        "start": start,
-                        "end": end,
-                        "title": doc.title,
-                        "url": doc.url,
-                        "date": doc.date,
-                        "source": doc.source,
-                        "language": doc.language,
-                        "content_hash": content_hash,
-                    },
+                    metadata=chunk_metadata(doc, position, start, end, content_hash),
                 )
             )
         return chunks

@@ -9,13 +9,14 @@ Chroma changes (a killed delete leaves it to be rebuilt from Chroma on the next 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rag.analysis import normalize_arabic
-from rag.documents import is_iso_date
+from rag.documents import DOC_FIELDS, is_iso_date
 from rag.errors import ConfigError
 from rag.write_lock import writer_lock
 
@@ -43,25 +44,14 @@ class Article:
     @classmethod
     def of(cls, meta: dict[str, Any]) -> Article:
         return cls(
-            str(meta.get("doc_id", "")),
-            str(meta.get("title") or ""),
-            str(meta.get("source") or ""),
-            str(meta.get("date") or ""),
-            str(meta.get("language") or ""),
-            len(json.loads(meta.get("chunk_ids") or "[]")),
-            str(meta.get("url") or ""),
+            doc_id=str(meta.get("doc_id", "")),
+            chunks=len(json.loads(meta.get("chunk_ids") or "[]")),
+            **{name: str(meta.get(name) or "") for name in DOC_FIELDS},
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "doc_id": self.doc_id,
-            "title": self.title,
-            "source": self.source,
-            "date": self.date,
-            "language": self.language,
-            "chunks": self.chunks,
-            "url": self.url,
-        }
+        """`rag list --json`: doc_id, title, source, date, language, chunks, url."""
+        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True)

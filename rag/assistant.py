@@ -197,7 +197,7 @@ class Assistant:
         def attempt(query: str, focus: str) -> tuple:
             qvec = self.embedder.embed_query(query)
             passages = self.retriever.retrieve(
-                query, k=k, mode=mode, filters=filters, query_vector=qvec
+                query, k=k, mode=mode, filters=filters, query_vector=qvec, language=language
             )
             judgement, sentences = self.judge(focus, language, passages, qvec)
             return query, passages, judgement, sentences

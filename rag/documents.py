@@ -33,6 +33,25 @@ class Document:
         """Hash of what determines the chunks: text and title."""
         return hashlib.sha1(f"{self.title}\n\n{self.text}".encode()).hexdigest()
 
+    def fields(self) -> dict[str, str]:
+        """The article's metadata (DOC_FIELDS), as every chunk and the registry store it."""
+        return {name: getattr(self, name) for name in DOC_FIELDS}
+
+
+# The one list of an article's metadata keys: on each chunk (with CHUNK_FIELDS), on its
+# registry entry, on retrieved passages and in `rag list`.
+DOC_FIELDS = ("title", "url", "date", "source", "language")
+# What a chunk adds: its document, its place in it, and the content it was cut from.
+CHUNK_FIELDS = ("doc_id", "position", "start", "end", "content_hash")
+
+
+def chunk_metadata(
+    doc: Document, position: int, start: int, end: int, content_hash: str
+) -> dict[str, str | int | float]:
+    """A chunk's Chroma metadata: CHUNK_FIELDS and the document's DOC_FIELDS."""
+    place = (doc.doc_id, position, start, end, content_hash)
+    return {**dict(zip(CHUNK_FIELDS, place, strict=True)), **doc.fields()}
+
 
 @dataclass(frozen=True)
 class Chunk:

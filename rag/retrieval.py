@@ -19,7 +19,7 @@ import numpy as np
 
 from rag.analysis import script_language
 from rag.bm25_index import Bm25Index
-from rag.documents import is_iso_date
+from rag.documents import DOC_FIELDS, is_iso_date
 from rag.store import ChunkStore, Hit
 
 if TYPE_CHECKING:
@@ -94,11 +94,7 @@ class Passage:
             chunk_id=hit.chunk_id,
             doc_id=str(m.get("doc_id", "")),
             text=hit.text,
-            title=str(m.get("title", "")),
-            source=str(m.get("source", "")),
-            url=str(m.get("url", "")),
-            date=str(m.get("date", "")),
-            language=str(m.get("language", "")),
+            **{name: str(m.get(name, "")) for name in DOC_FIELDS},
             start=int(m.get("start", 0)),
             end=int(m.get("end", 0)),
             score=score,
@@ -131,15 +127,17 @@ class Retriever:
         mode: Mode | None = None,
         filters: Filters | None = None,
         query_vector: np.ndarray | None = None,
+        language: str | None = None,
     ) -> list[Passage]:
-        """The k best passages for `query`, best first."""
+        """The k best passages for `query`, best first. `language` is the question's, when
+        the caller decided it (the assistant does, once per question)."""
         s = self.settings
         k = k or s.top_k
         mode = mode or s.retriever
         filters = filters or Filters()
         pool = max(s.candidates, 4 * k)
         qvec = query_vector if query_vector is not None else self.embedder.embed_query(query)
-        qlang = script_language(query)
+        qlang = language or script_language(query)
 
         dense = self._dense(qvec, pool, filters) if mode != "bm25" else []
         lexical = (

@@ -355,11 +355,7 @@ class ChunkStore:
                     "content_hash": doc.content_hash,
                     "text_hash": item.text_hash,
                     "chunk_ids": json.dumps([c.chunk_id for c in item.chunks]),
-                    "title": doc.title,
-                    "url": doc.url,
-                    "language": doc.language,
-                    "source": doc.source,
-                    "date": doc.date,
+                    **doc.fields(),
                     "deleting": False,  # Chroma merges metadata: clear a cut-short delete's flag
                 },
                 {"doc_id": doc.doc_id},
