@@ -17,10 +17,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.decoding import DecodeError, decode_bytes
 from ingest.formats import (
-    DecodeError,
     Parsed,
-    decode_bytes,
     parse_csv,
     parse_html,
     parse_json,

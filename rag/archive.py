@@ -22,8 +22,9 @@ from rag.write_lock import writer_lock
 
 if TYPE_CHECKING:
     from rag.bm25_index import Bm25Index
+    from rag.documents import DocRecord
     from rag.settings import Settings
-    from rag.store import ChunkStore, DocRecord
+    from rag.store import ChunkStore
 
 # Documents per delete step: each step is a few Chroma calls, and progress is told per step.
 DELETE_STEP = 64

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -70,3 +74,36 @@ def chunk_id_for(doc_id: str, content_hash: str, position: int) -> str:
     """Chunk ids derive from doc id + content, so unchanged documents keep their ids."""
     digest = hashlib.sha1(f"{doc_id}\x00{content_hash}\x00{position}".encode()).hexdigest()
     return f"{digest[:20]}-{position}"
+
+
+@dataclass(frozen=True)
+class DocRecord:
+    """Registry entry of one stored document."""
+
+    doc_id: str
+    content_hash: str
+    text_hash: str
+    chunk_ids: list[str]
+    deleting: bool = False  # a delete began and did not finish: ingest stores it afresh
+
+
+@dataclass(frozen=True)
+class DocumentWrite:
+    """One document to store: its chunks with their vectors, and what it replaces."""
+
+    doc: Document
+    text_hash: str
+    chunks: Sequence[Chunk]
+    vectors: np.ndarray
+    old: DocRecord | None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One chunk returned by a vector query."""
+
+    chunk_id: str
+    text: str
+    metadata: dict[str, Any]
+    score: float  # cosine similarity to the query
+    vector: np.ndarray | None = None

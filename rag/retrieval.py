@@ -19,8 +19,8 @@ import numpy as np
 
 from rag.analysis import script_language
 from rag.bm25_index import Bm25Index
-from rag.documents import DOC_FIELDS, is_iso_date
-from rag.store import ChunkStore, Hit
+from rag.documents import DOC_FIELDS, Hit, is_iso_date
+from rag.store import ChunkStore
 
 if TYPE_CHECKING:
     from rag.embedder import Embedder

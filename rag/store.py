@@ -7,19 +7,17 @@ Both live in Chroma so a Chroma server is the whole state, whoever ingests into 
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlparse
 
 import numpy as np
 
-from rag.documents import Chunk, Document
+from rag.chroma import MAX_BATCH, batches, first_line, open_client, store_op
+from rag.documents import DocRecord, DocumentWrite, Hit
 from rag.errors import EmbedderMismatch, StoreError
 
 if TYPE_CHECKING:
@@ -27,39 +25,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Chroma refuses batches above ~5461 records.
-MAX_BATCH = 4000
 SCHEMA_VERSION = 1
 # What one stored chunk costs on disk (vector, text, metadata, index, write-ahead log),
 # measured at ~11 KB with the default chunking; doubled for headroom.
 BYTES_PER_CHUNK = 24_000
 _MB = 1024 * 1024
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _store_op(what: str) -> Callable[[F], F]:
-    """Chroma's own errors (disk full, locked, corrupt) become a StoreError naming the setting."""
-
-    def wrap(fn: F) -> F:
-        @functools.wraps(fn)
-        def inner(self: ChunkStore, *args: Any, **kwargs: Any) -> Any:
-            try:
-                return fn(self, *args, **kwargs)
-            except StoreError:
-                raise
-            except Exception as exc:
-                raise StoreError(
-                    f"{what} at {self.location} failed ({exc.__class__.__name__}: "
-                    f"{_first_line(exc)}). {self.where_hint()}"
-                ) from None
-
-        return inner  # type: ignore[return-value]
-
-    return wrap
-
-
-def _first_line(exc: Exception) -> str:
-    return (str(exc).strip().splitlines() or [""])[0][:300]
 
 
 @dataclass(frozen=True)
@@ -92,89 +63,6 @@ class StoreProfile:
             "embed_backend": self.embed_backend,
             "schema": SCHEMA_VERSION,
         }
-
-
-@dataclass(frozen=True)
-class DocRecord:
-    """Registry entry of one stored document."""
-
-    doc_id: str
-    content_hash: str
-    text_hash: str
-    chunk_ids: list[str]
-    deleting: bool = False  # a delete began and did not finish: ingest stores it afresh
-
-
-@dataclass(frozen=True)
-class DocumentWrite:
-    """One document to store: its chunks with their vectors, and what it replaces."""
-
-    doc: Document
-    text_hash: str
-    chunks: Sequence[Chunk]
-    vectors: np.ndarray
-    old: DocRecord | None
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One chunk returned by a vector query."""
-
-    chunk_id: str
-    text: str
-    metadata: dict[str, Any]
-    score: float  # cosine similarity to the query
-    vector: np.ndarray | None = None
-
-
-def open_client(settings: Settings) -> Any:
-    """A Chroma client: embedded under data_dir, or a server when RAG_CHROMA_URL is set."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
-        try:
-            client = chromadb.HttpClient(
-                host=url.hostname or "127.0.0.1",
-                port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https",
-                settings=chroma_settings,
-            )
-            client.heartbeat()
-        except Exception as exc:  # chromadb raises several transport errors
-            raise StoreError(
-                f"RAG_CHROMA_URL={settings.chroma_url}: cannot reach the Chroma server "
-                f"({exc.__class__.__name__}). Start it with `chroma run --path DIR --port "
-                f"{url.port or 8000}` or unset RAG_CHROMA_URL to use the embedded store."
-            ) from None
-        return client
-    path = settings.chroma_path
-    if path.exists() and not os.access(path, os.W_OK):
-        raise StoreError(
-            f"RAG_DATA_DIR={settings.data_dir}: the store at {path} is read-only, and Chroma "
-            "needs write access even to answer questions. Make it writable, or copy it to a "
-            "writable place and point RAG_DATA_DIR there."
-        )
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-    except Exception as exc:
-        raise StoreError(
-            f"RAG_DATA_DIR={settings.data_dir}: cannot open the Chroma store at {path} "
-            f"({exc.__class__.__name__}: {exc}). Check that the directory is writable."
-        ) from None
-
-
-def recorded_dimension(settings: Settings, client: Any) -> int | None:
-    """The vector dimension recorded on the configured collection, None if it does not exist."""
-    try:
-        collection = client.get_collection(settings.collection)
-    except Exception:  # absent collection (Chroma raises NotFoundError or ValueError)
-        return None
-    dimension = (collection.metadata or {}).get("dimension")
-    return int(dimension) if dimension else None
 
 
 class ChunkStore:
@@ -294,11 +182,11 @@ class ChunkStore:
         self.registry = self._collection(f"{self.name}__docs", {"hnsw:space": "l2"})
 
     # --- registry --------------------------------------------------------------------
-    @_store_op("reading the document registry")
+    @store_op("reading the document registry")
     def get_docs(self, doc_ids: Sequence[str]) -> dict[str, DocRecord]:
         """Registry entries of the given documents (absent ids are left out)."""
         found: dict[str, DocRecord] = {}
-        for part in _batches(list(dict.fromkeys(doc_ids)), MAX_BATCH):
+        for part in batches(list(dict.fromkeys(doc_ids)), MAX_BATCH):
             res = self.registry.get(ids=[f"doc:{d}" for d in part], include=["metadatas"])
             for meta in res["metadatas"] or []:
                 found[meta["doc_id"]] = DocRecord(
@@ -310,11 +198,11 @@ class ChunkStore:
                 )
         return found
 
-    @_store_op("reading the document registry")
+    @store_op("reading the document registry")
     def owners_of_texts(self, text_hashes: Sequence[str]) -> dict[str, str]:
         """For each known text hash, the doc id that stored that text first."""
         owners: dict[str, str] = {}
-        for part in _batches(list(dict.fromkeys(text_hashes)), MAX_BATCH):
+        for part in batches(list(dict.fromkeys(text_hashes)), MAX_BATCH):
             res = self.registry.get(ids=[f"txt:{h}" for h in part], include=["metadatas"])
             for rid, meta in zip(res["ids"], res["metadatas"] or [], strict=True):
                 owners[rid[4:]] = meta["doc_id"]
@@ -369,9 +257,9 @@ class ChunkStore:
                     documents=[c.text for c in part],
                     metadatas=[dict(c.metadata) for c in part],
                 )
-            for ids_part in _batches(stale, MAX_BATCH):
+            for ids_part in batches(stale, MAX_BATCH):
                 self.chunks.delete(ids=ids_part)
-            for ids_part in _batches(stale_texts, MAX_BATCH):
+            for ids_part in batches(stale_texts, MAX_BATCH):
                 self.registry.delete(ids=ids_part)
             for lo in range(0, len(ids), MAX_BATCH):
                 self.registry.upsert(
@@ -384,7 +272,7 @@ class ChunkStore:
             which = first if len(items) == 1 else f"{len(items)} documents ({first} .. {last})"
             raise StoreError(
                 f"writing {which} to {self.location} failed "
-                f"({exc.__class__.__name__}: {_first_line(exc)}). {self.where_hint()}"
+                f"({exc.__class__.__name__}: {first_line(exc)}). {self.where_hint()}"
             ) from None
         return removed
 
@@ -403,26 +291,26 @@ class ChunkStore:
         texts = [f"txt:{r.text_hash}" for r in records if owners.get(r.text_hash) == r.doc_id]
         before = self.count()
         try:
-            for part in _batches([f"doc:{d}" for d in doc_ids], MAX_BATCH):
+            for part in batches([f"doc:{d}" for d in doc_ids], MAX_BATCH):
                 res = self.registry.get(ids=part, include=["metadatas"])
                 metas = [{**m, "deleting": True} for m in res["metadatas"] or []]
                 if metas:
                     self.registry.update(ids=res["ids"], metadatas=metas)
-            for part in _batches([c for r in records for c in r.chunk_ids], MAX_BATCH):
+            for part in batches([c for r in records for c in r.chunk_ids], MAX_BATCH):
                 self.chunks.delete(ids=part)
-            for part in _batches(doc_ids, 500):
+            for part in batches(doc_ids, 500):
                 self.chunks.delete(where={"doc_id": {"$in": part}})
-            for part in _batches(texts + [f"doc:{d}" for d in doc_ids], MAX_BATCH):
+            for part in batches(texts + [f"doc:{d}" for d in doc_ids], MAX_BATCH):
                 self.registry.delete(ids=part)
         except Exception as exc:
             raise StoreError(
                 f"deleting {len(records)} documents from {self.location} failed "
-                f"({exc.__class__.__name__}: {_first_line(exc)}); run the same delete again "
+                f"({exc.__class__.__name__}: {first_line(exc)}); run the same delete again "
                 f"to finish it. {self.where_hint()}"
             ) from None
         return before - self.count()
 
-    @_store_op("recording the ingest summary")
+    @store_op("recording the ingest summary")
     def record_ingest(self, summary: dict[str, Any]) -> None:
         """Keep the last ingest's summary with the store, for `rag stats` and the app."""
         self.registry.upsert(
@@ -431,7 +319,7 @@ class ChunkStore:
             metadatas=[{"doc_id": "", "summary": json.dumps(summary, ensure_ascii=False)}],
         )
 
-    @_store_op("reading the store")
+    @store_op("reading the store")
     def last_ingest(self) -> dict[str, Any] | None:
         res = self.registry.get(ids=["meta:last_ingest"], include=["metadatas"])
         if not res["ids"]:
@@ -439,11 +327,11 @@ class ChunkStore:
         return dict(json.loads(res["metadatas"][0]["summary"]))
 
     # --- reading ---------------------------------------------------------------------
-    @_store_op("counting chunks")
+    @store_op("counting chunks")
     def count(self) -> int:
         return int(self.chunks.count())
 
-    @_store_op("counting documents")
+    @store_op("counting documents")
     def document_count(self) -> int:
         return sum(1 for _ in self.iter_registry())
 
@@ -459,7 +347,7 @@ class ChunkStore:
                     yield meta
             offset += len(res["ids"])
 
-    @_store_op("reading the store")
+    @store_op("reading the store")
     def _page(self, collection: Any, include: list[str], page: int, offset: int) -> Any:
         return collection.get(include=include, limit=page, offset=offset)
 
@@ -477,7 +365,7 @@ class ChunkStore:
             yield from zip(res["ids"], docs, res["metadatas"] or [], strict=True)
             offset += len(res["ids"])
 
-    @_store_op("reading chunks")
+    @store_op("reading chunks")
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Hit]:
         """The given chunks with their vectors (score 0), in the given order."""
         if not chunk_ids:
@@ -491,7 +379,7 @@ class ChunkStore:
         }
         return [by_id[i] for i in chunk_ids if i in by_id]
 
-    @_store_op("searching the store")
+    @store_op("searching the store")
     def query(
         self,
         vector: np.ndarray,
@@ -529,8 +417,3 @@ class ChunkStore:
                 ids, texts, res["metadatas"][0], res["distances"][0], vectors, strict=True
             )
         ]
-
-
-def _batches(items: list[str], size: int) -> Iterator[list[str]]:
-    for lo in range(0, len(items), size):
-        yield items[lo : lo + size]

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 def open_store(settings: Settings, embedder: Embedder | None = None) -> ChunkStore:
     """The configured store. Without an embedder the dimension recorded on the collection
     stands in, so reading or managing the archive loads no model."""
-    from rag.store import ChunkStore, StoreProfile, open_client, recorded_dimension
+    from rag.chroma import open_client, recorded_dimension
+    from rag.store import ChunkStore, StoreProfile
 
     client = open_client(settings)
     dimension = embedder.dimension if embedder else recorded_dimension(settings, client)

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from conftest import SAMPLES, make_settings
 
-from ingest.pipeline import Ingestor, IngestReport
+from ingest.pipeline import Ingestor
+from ingest.report import IngestReport
 from rag.bm25_index import Bm25Index, ids_digest
 from rag.embedder import Embedder
 from rag.errors import EmbedderMismatch

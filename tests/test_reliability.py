@@ -354,7 +354,8 @@ def test_hostile_fields_cannot_end_the_html_block():
 def test_failures_listed_are_capped_but_counted(tmp_path):
     from fakes import HashEmbedder
 
-    from ingest.pipeline import MAX_FAILURES_LISTED, Ingestor
+    from ingest.pipeline import Ingestor
+    from ingest.report import MAX_FAILURES_LISTED
     from rag.store import ChunkStore, StoreProfile
 
     corpus = tmp_path / "corpus"
