@@ -298,17 +298,17 @@ def test_an_upload_cannot_replace_an_article_of_another_origin(tmp_path):
 
 
 def test_two_uploads_with_one_name_are_two_articles(tmp_path):
-    from app import _copy_uploads
+    from webui.uploads import copy_uploads
 
     a, b = tmp_path / "a", tmp_path / "b"
     a.mkdir()
     b.mkdir()
     (a / "news.txt").write_text("T\n\nOne story.", encoding="utf-8")
     (b / "news.txt").write_text("T\n\nAnother story.", encoding="utf-8")
-    root = _copy_uploads([str(a / "news.txt"), str(b / "news.txt")], tmp_path / "uploads")
+    root = copy_uploads([str(a / "news.txt"), str(b / "news.txt")], tmp_path / "uploads")
     copies = sorted(p.relative_to(root).as_posix() for p in root.rglob("news.txt"))
     assert len(copies) == 2 and copies[0] != copies[1]
-    again = _copy_uploads([str(a / "news.txt")], tmp_path / "uploads")
+    again = copy_uploads([str(a / "news.txt")], tmp_path / "uploads")
     assert next(again.rglob("news.txt")).relative_to(again).as_posix() in copies
 
 
