@@ -23,7 +23,7 @@ from rag.errors import InputError
 from rag.extractive import ScoredSentence, extractive_answer, not_found_answer, score_sentences
 from rag.followup import format_history, is_followup, is_short, rewrite_by_rule, with_history
 from rag.llm import ChatModel, LLMUnavailable
-from rag.prompts import Prompts, format_passages, load_prompts
+from rag.prompts import Prompts, excerpts, format_passages, load_prompts
 from rag.retrieval import Filters, Mode, Passage, Retriever
 from rag.settings import Settings
 from rag.store import ChunkStore
@@ -250,7 +250,10 @@ class Assistant:
             {
                 "role": "user",
                 "content": self.prompts.render(
-                    "answer", language, passages=format_passages(passages), question=question
+                    "answer",
+                    language,
+                    passages=prompt_passages(passages, sentences),
+                    question=question,
                 ),
             },
         ]
@@ -293,6 +296,12 @@ class Assistant:
             )
         result.claim_check = (checked.claims, checked.supported_claims)
         return result
+
+
+def prompt_passages(passages: list[Passage], sentences: list[ScoredSentence]) -> str:
+    """The passages as the LLM reads them: each one's best sentences with their neighbours."""
+    ranked = sorted(sentences, key=lambda s: s.score, reverse=True)
+    return format_passages(passages, excerpts(passages, [(s.n, s.start) for s in ranked]))
 
 
 def says_not_found(text: str) -> bool:

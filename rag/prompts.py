@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rag.errors import ConfigError
+from rag.sentences import split_sentences
 
 if TYPE_CHECKING:
     from rag.retrieval import Passage
 
 REQUIRED = {"system": set(), "answer": {"passages", "question"}, "rewrite": {"history", "question"}}
 LANGUAGES = ("en", "ar")
+# What the LLM reads of each passage: its best sentences with their neighbours, capped.
+PROMPT_SENTENCES = 2
+PROMPT_CHARS = 700
 
 
 @dataclass(frozen=True)
@@ -69,14 +74,55 @@ def load_prompts(directory: Path) -> Prompts:
     return Prompts(texts)
 
 
-def format_passages(passages: list[Passage]) -> str:
-    """Passages as delimited, numbered blocks: the model sees them as data, not instructions."""
+def format_passages(passages: list[Passage], bodies: list[str] | None = None) -> str:
+    """Passages as delimited, numbered blocks: the model sees them as data, not instructions.
+    `bodies` replaces each passage's text (its excerpt, see `excerpts`)."""
     blocks = []
     for n, p in enumerate(passages, start=1):
         meta = f'n="{n}" title="{escape(p.title)}"'
         if p.date:
             meta += f' date="{escape(p.date[:10])}"'
         # Closing tags inside an article must not end the block early.
-        body = p.text.replace("</passage>", "</ passage>")
+        text = bodies[n - 1] if bodies is not None else p.text
+        body = text.replace("</passage>", "</ passage>")
         blocks.append(f"<passage {meta}>\n{body}\n</passage>")
     return "\n\n".join(blocks)
+
+
+def excerpts(
+    passages: list[Passage],
+    best: Sequence[tuple[int, int]],
+    per_passage: int = PROMPT_SENTENCES,
+    max_chars: int = PROMPT_CHARS,
+) -> list[str]:
+    """What the LLM reads of each passage: its best sentences (`best`: (passage number,
+    sentence start) from the best down) with their neighbours, in reading order, gaps
+    marked "…"; a passage with none scored keeps its opening. A CPU model reads ~37 tokens
+    a second: five whole chunks cost it half a minute before the first word."""
+    chosen: dict[int, list[int]] = {}
+    for n, start in best:
+        if len(chosen.setdefault(n, [])) < per_passage:
+            chosen[n].append(start)
+    out = []
+    for n, p in enumerate(passages, start=1):
+        spans = split_sentences(p.text)
+        keep: set[int] = set()
+        for i, span in enumerate(spans):
+            if span.start in chosen.get(n, []):
+                keep.update(j for j in (i - 1, i, i + 1) if 0 <= j < len(spans))
+        if not keep:
+            out.append(_clip(p.text, max_chars))
+            continue
+        text, last = "", -2
+        for i in sorted(keep):
+            text += (" " if i == last + 1 else (" … " if text else "")) + spans[i].text
+            last = i
+        out.append(_clip(text.strip(), max_chars))
+    return out
+
+
+def _clip(text: str, max_chars: int) -> str:
+    if len(text) <= max_chars:
+        return text
+    cut = text.rfind(" ", 0, max_chars)
+    return text[: cut if cut > max_chars // 2 else max_chars] + " …"

@@ -92,3 +92,24 @@ def test_the_fake_embedder_is_a_real_embedder() -> None:
     assert isinstance(EMBEDDER, Embedder)
     a, b, c = EMBEDDER.embed_documents(["أردوغان يطالب", "اردوغان يطالب", "solar plant"])
     assert float(a @ b) > 0.9 > float(a @ c)
+
+
+def test_the_llm_reads_the_best_sentences_with_their_neighbours() -> None:
+    from rag.prompts import excerpts, format_passages
+
+    text = "One. Two is here. Three names Erdogan. Four. Five. Six is the end."
+    other = "Unscored passage text that the model still sees, from its opening."
+    passages = [_passage(1, text, "en"), _passage(2, other, "en")]
+    three = text.index("Three")
+    bodies = excerpts(passages, [(1, three)])
+    assert bodies[0] == "Two is here. Three names Erdogan. Four."
+    assert bodies[1] == other
+    six = text.index("Six")
+    assert excerpts(passages, [(1, three), (1, six)])[0] == (
+        "Two is here. Three names Erdogan. Four. Five. Six is the end."
+    )
+    assert excerpts(passages, [(1, 0), (1, six)])[0] == "One. Two is here. … Five. Six is the end."
+    clipped = excerpts([_passage(1, "word " * 400, "en")], [], max_chars=50)[0]
+    assert len(clipped) <= 52 and clipped.endswith(" …")
+    block = format_passages(passages, bodies)
+    assert 'n="1"' in block and "Three names Erdogan" in block and "Six" not in block
