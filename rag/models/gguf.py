@@ -72,7 +72,7 @@ MODELS: dict[str, GgufModel] = {
         version="0.9.0",
         size=491_400_064,
         sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-        general_name="Qwen2.5 Coder 0.5B Instruct GGUF",
+        general_name="Qwen2.5 Coder 0.5B Instruct AWQ",  # as its header says (sha256 checked)
         alias="qwen2.5-coder-0.5b-instruct",
         extra="llm-small",
     ),
