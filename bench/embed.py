@@ -123,8 +123,9 @@ def main() -> None:
     marker = json.loads((onnx_path.parent / MARKER_NAME).read_text(encoding="utf-8"))
     print(
         f"\n{date.today()} · {cpu_name()} · {os.cpu_count()} cores · threads "
-        f"{base.effective_threads} · `.venv/bin/python bench/embed.py` · "
-        f"{args.rounds} rounds"
+        f"{base.effective_threads} · torch device "
+        f"{getattr(engines['torch fp32'], 'device', 'cpu')} (RAG_DEVICE={base.device}), "
+        f"onnx cpu · `.venv/bin/python bench/embed.py` · {args.rounds} rounds"
     )
     n_ar = sum(1 for t in texts if any("\u0600" <= c <= "\u06ff" for c in t[:50]))
     print(

@@ -57,7 +57,12 @@ class SentenceTransformerEmbedder(Embedder):
     """A sentence-transformers model run with torch."""
 
     def __init__(
-        self, path_or_id: str, model_id: str, batch_size: int = 32, threads: int = 0
+        self,
+        path_or_id: str,
+        model_id: str,
+        batch_size: int = 32,
+        threads: int = 0,
+        device: str = "cpu",
     ) -> None:
         import torch
         from sentence_transformers import SentenceTransformer
@@ -66,7 +71,10 @@ class SentenceTransformerEmbedder(Embedder):
             torch.set_num_threads(threads)
         self.model_id = model_id
         self.batch_size = batch_size
-        self.model = SentenceTransformer(path_or_id, device="cpu")
+        self.device = resolve_device(device)
+        self.model = SentenceTransformer(path_or_id, device=self.device)
+        if self.device == "cuda":
+            self.model.half()  # fp16: twice the throughput; e5 vectors agree to ~1e-3
         self.model.max_seq_length = min(self.model.max_seq_length or MAX_WINDOW, MAX_WINDOW)
         self.tokenizer = self.model.tokenizer
         # A private copy of the Rust tokenizer for counting: the chunker calls count_tokens
@@ -119,6 +127,21 @@ def resolve_model_path(settings: Settings) -> str:
     return name
 
 
+def resolve_device(device: str) -> str:
+    """auto -> cuda when torch sees a GPU, else cpu; cuda without one is a clear error."""
+    import torch
+
+    available = torch.cuda.is_available()
+    if device == "auto":
+        return "cuda" if available else "cpu"
+    if device == "cuda" and not available:
+        raise ConfigError(
+            "RAG_DEVICE=cuda: torch sees no CUDA device (this torch build or machine has "
+            "none); use RAG_DEVICE=auto or cpu"
+        )
+    return device
+
+
 def load_embedder(settings: Settings) -> Embedder:
     """Build the embedder the settings ask for. The one place engines are chosen."""
     # Without this a hub id retries five times with back-off before failing offline.
@@ -138,6 +161,7 @@ def load_embedder(settings: Settings) -> Embedder:
             model_id=settings.embed_model,
             batch_size=settings.batch_size,
             threads=settings.effective_threads,
+            device=settings.device,
         )
     except (OSError, ValueError) as exc:
         if Path(path).exists():

@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     threads: int = Field(
         0, ge=0, le=256, description="CPU threads for the embedder; 0 uses every core."
     )
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto",
+        description="Where the torch embedder runs: auto (cuda when available), cpu or cuda "
+        "(fp16 weights on cuda).",
+    )
 
     # --- chunking ----------------------------------------------------------------------
     chunk_tokens: int = Field(

@@ -69,13 +69,21 @@ def _article(rng: random.Random, lang: str, serial: int, sentences: int) -> tupl
     return title, "\n\n".join(paragraphs)
 
 
-def saudi_records(count: int, *, seed: int = 0, day: str = "2015-08-10", empty: int = 0):
-    """`count` SaudiNewsNet-shaped records, `empty` of them (spread out) with no content."""
+def saudi_records(
+    count: int,
+    *,
+    seed: int = 0,
+    day: str = "2015-08-10",
+    empty: int = 0,
+    sentences: tuple[int, int] = (3, 24),
+) -> list[dict[str, str]]:
+    """`count` SaudiNewsNet-shaped records, `empty` of them (spread out) with no content,
+    each of `sentences` (a range) sentences."""
     rng = random.Random(seed)
     blank = set(random.Random(seed + 1).sample(range(1, count), empty))
     records = []
     for i in range(count):
-        title, text = _article(rng, "ar", i, rng.randint(3, 24))
+        title, text = _article(rng, "ar", i, rng.randint(*sentences))
         source = AR_SOURCES[i % len(AR_SOURCES)]
         records.append(
             {
@@ -100,13 +108,20 @@ def saudi_day_zip(path: Path, count: int, *, seed: int = 0, empty: int = 0) -> P
     return path
 
 
-def english_articles(root: Path, count: int, *, seed: int = 0, prefix: str = "") -> list[Path]:
+def english_articles(
+    root: Path,
+    count: int,
+    *,
+    seed: int = 0,
+    prefix: str = "",
+    sentences: tuple[int, int] = (3, 24),
+) -> list[Path]:
     """`count` BBC-style .txt files under `root`: headline, blank line, paragraphs."""
     rng = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
     paths = []
     for i in range(count):
-        title, text = _article(rng, "en", i, rng.randint(3, 24))
+        title, text = _article(rng, "en", i, rng.randint(*sentences))
         path = root / f"{prefix}{i:03d}.txt"
         path.write_text(f"{title}\n\n{text}\n", encoding="utf-8")
         paths.append(path)

@@ -33,10 +33,11 @@ CLIENTS = 20
 
 
 def corpus(root: Path) -> Path:
-    """40 English and 40 Arabic generated articles: about a minute of embedding here."""
+    """50 English and 50 Arabic generated articles of 20-50 sentences: a minute or more of
+    embedding here, so that the sessions' questions overlap its writes."""
     root.mkdir()
-    english_articles(root, 40, seed=22, prefix="bbc-")
-    records = saudi_records(40, seed=722, day="2015-07-22")
+    english_articles(root, 50, seed=22, prefix="bbc-", sentences=(20, 50))
+    records = saudi_records(50, seed=722, day="2015-07-22", sentences=(20, 50))
     (root / "saudi.json").write_text(json.dumps(records, ensure_ascii=False), "utf-8")
     return root
 

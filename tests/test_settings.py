@@ -44,3 +44,18 @@ def test_bad_values_name_the_variable(monkeypatch, var, value, named):
     monkeypatch.setenv(var, value)
     with pytest.raises(ConfigError, match=named):
         load_settings()
+
+
+def test_device_auto_is_cpu_without_a_gpu_and_cuda_without_one_is_refused(monkeypatch):
+    import torch
+
+    from rag.embedder import resolve_device
+
+    assert resolve_device("cpu") == "cpu"
+    assert resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ConfigError, match="RAG_DEVICE=cuda: torch sees no CUDA device"):
+            resolve_device("cuda")
+    monkeypatch.setenv("RAG_DEVICE", "tpu")
+    with pytest.raises(ConfigError, match="RAG_DEVICE"):
+        load_settings()
