@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rag.analysis import analyze, script_language
+from rag.analysis import analyze
 from rag.answer import NOT_FOUND, Answer, Citation
-from rag.focus import Term, checkable, focus_terms, index_text, matches
 from rag.retrieval import Passage
 from rag.sentences import split_sentences
 
@@ -89,7 +88,6 @@ def extractive_answer(
         return not_found_answer(question, language, passages)
     scored = sorted(scored, key=lambda s: s.score, reverse=True)
     best = scored[0].score
-    terms = focus_terms(question)
     chosen: list[ScoredSentence] = []
     per_passage: dict[int, int] = {}
     for sent in scored:
@@ -99,8 +97,6 @@ def extractive_answer(
         ):
             break
         if per_passage.get(sent.n, 0) >= 2 or any(_same(sent.text, c.text) for c in chosen):
-            continue
-        if chosen and _stray(sent, chosen[0], terms, language):
             continue
         chosen.append(sent)
         per_passage[sent.n] = per_passage.get(sent.n, 0) + 1
@@ -127,27 +123,6 @@ def _citations(chosen: list[ScoredSentence], passages: list[Passage]) -> list[Ci
         Citation.of(n, passages[n - 1], s.text, (s.start, s.end), s.score)
         for n, s in sorted(best_per_n.items())
     ]
-
-
-def _stray(sent: ScoredSentence, best: ScoredSentence, terms: list[Term], language: str) -> bool:
-    """A quote that would only ride along: from another passage, in the other language than
-    the best quote (e5 scores its own language higher, so an unrelated sentence in the
-    question's language can come within the margin of a cross-lingual answer), and stating
-    none of the question's terms. Filtering every off-focus extra quote, or every one from
-    another passage, lost answers on the dev suite (contains_answer 0.484 -> 0.460 / 0.468):
-    most extra quotes there are right."""
-    if sent.n == best.n or script_language(sent.text) == script_language(best.text):
-        return False
-    return not _on_focus(sent.text, terms, language)
-
-
-def _on_focus(text: str, terms: list[Term], language: str) -> bool:
-    """Does the sentence state one of the question's focus terms (names and numbers across
-    scripts)? True when no term can be checked."""
-    cross = script_language(text) not in (language, "other")
-    check = checkable(terms, cross)
-    evidence = index_text(text)
-    return not check or any(matches(t, evidence, cross) for t in check)
 
 
 def _same(a: str, b: str) -> bool:
