@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from rag.analysis import normalize_arabic
 from rag.documents import DOC_FIELDS, is_iso_date
 from rag.errors import ConfigError
+from rag.retrieval import Filters
 from rag.write_lock import writer_lock
 
 if TYPE_CHECKING:
@@ -73,14 +74,9 @@ class ArticleQuery:
             raise ConfigError(f"--language {self.language!r}: use ar or en")
 
     def accepts(self, article: Article) -> bool:
-        date = article.date[:10] if is_iso_date(article.date) else ""
-        if self.source and article.source != self.source:
-            return False
-        if self.language and article.language != self.language:
-            return False
-        if self.date_from and not (date and date >= self.date_from):
-            return False
-        if self.date_to and not (date and date <= self.date_to):
+        """The retrieval filters' rules (`Filters.accepts`), plus the text match."""
+        filters = Filters(self.language, self.source, self.date_from, self.date_to)
+        if not filters.accepts(dataclasses.asdict(article)):
             return False
         if self.match:
             needle = normalize_arabic(self.match.strip())

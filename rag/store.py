@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,7 +30,6 @@ SCHEMA_VERSION = 1
 # measured at ~11 KB with the default chunking; doubled for headroom.
 BYTES_PER_CHUNK = 24_000
 _MB = 1024 * 1024
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)

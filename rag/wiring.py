@@ -12,6 +12,7 @@ records its dimension.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -25,18 +26,25 @@ if TYPE_CHECKING:
     from rag.store import ChunkStore
 
 
-def open_store(settings: Settings, embedder: Embedder | None = None) -> ChunkStore:
+def open_store(
+    settings: Settings,
+    embedder: Embedder | None = None,
+    load: Callable[[], Embedder] | None = None,
+) -> ChunkStore:
     """The configured store. Without an embedder the dimension recorded on the collection
-    stands in, so reading or managing the archive loads no model."""
+    stands in, so reading or managing the archive loads no model; when there is none
+    (a new store), the embedder is loaded, by `load` when given."""
     from rag.chroma import open_client, recorded_dimension
     from rag.store import ChunkStore, StoreProfile
 
     client = open_client(settings)
     dimension = embedder.dimension if embedder else recorded_dimension(settings, client)
     if dimension is None:
-        from rag.embedder import load_embedder
+        if load is None:
+            from rag.embedder import load_embedder
 
-        dimension = load_embedder(settings).dimension
+            load = lambda: load_embedder(settings)  # noqa: E731
+        dimension = load().dimension
     return ChunkStore(settings, StoreProfile.of(settings, dimension), client)
 
 
@@ -81,7 +89,8 @@ class Parts:
 
     @cached_property
     def store(self) -> ChunkStore:
-        return open_store(self.settings, self._embedder)
+        # a new store needs the embedder's dimension: load it once, as the parts' own
+        return open_store(self.settings, self._embedder, load=lambda: self.embedder)
 
     @cached_property
     def bm25(self) -> Bm25Index:
