@@ -108,9 +108,16 @@ def newest_first(articles: Sequence[Article]) -> list[Article]:
 
 
 class Archive:
-    """List and delete stored articles; the BM25 index given is kept in step."""
+    """List and delete stored articles; deletes keep the BM25 index in step.
 
-    def __init__(self, settings: Settings, store: ChunkStore, bm25: Bm25Index | None) -> None:
+    The index is the one given, or the store's saved one, opened at the first delete (a
+    listing never reads it). A writer's own copy: a retriever answering meanwhile swaps in
+    the saved index when it sees it is newer, never a half-updated one.
+    """
+
+    def __init__(
+        self, settings: Settings, store: ChunkStore, bm25: Bm25Index | None = None
+    ) -> None:
         self.settings = settings
         self.store = store
         self.bm25 = bm25
@@ -172,22 +179,25 @@ class Archive:
         report = DeleteReport()
         ids = list(dict.fromkeys(doc_ids))
         with writer_lock(self.settings, on_wait):
-            if self.bm25 is not None:
-                self.bm25.catch_up(self.store)
+            if self.bm25 is None:
+                from rag.bm25_index import Bm25Index
+
+                self.bm25 = Bm25Index.open(self.settings, self.store)
+            bm25 = self.bm25
+            bm25.catch_up(self.store)
             records = self.store.get_docs(ids)
             report.not_found = [d for d in ids if d not in records]
             todo: list[DocRecord] = [records[d] for d in ids if d in records]
             for lo in range(0, len(todo), DELETE_STEP):
                 step = todo[lo : lo + DELETE_STEP]
-                if self.bm25 is not None:  # dirty on disk before Chroma changes
-                    self.bm25.on_document([], [c for r in step for c in r.chunk_ids])
+                # dirty on disk before Chroma changes
+                bm25.on_document([], [c for r in step for c in r.chunk_ids])
                 report.chunks += self.store.delete_documents(step)
                 report.deleted += [r.doc_id for r in step]
                 if progress is not None:
                     progress(len(report.deleted), len(todo))
-            if self.bm25 is not None:
-                if len(self.bm25.rows) != self.store.count():
-                    # chunks the registry did not list (left by an old crash) went too
-                    self.bm25.rebuild_from(self.store)
-                self.bm25.flush()
+            if len(bm25.rows) != self.store.count():
+                # chunks the registry did not list (left by an old crash) went too
+                bm25.rebuild_from(self.store)
+            bm25.flush()
         return report

@@ -121,7 +121,7 @@ class Parts:
 
     @property
     def archive(self) -> Archive:
-        """List and delete, with the writer's own copy of the BM25 index (`open_bm25`)."""
+        """List and delete (a delete opens its own copy of the BM25 index)."""
         from rag.archive import Archive
 
-        return Archive(self.settings, self.store, open_bm25(self.settings, self.store))
+        return Archive(self.settings, self.store)

@@ -64,13 +64,12 @@ def build(
     """Add the archive table and its delete action to the current Blocks context; returns
     `refresh(event)`, which shows the table again after `event` (tab opened, upload done)."""
     from rag.archive import Archive, ArticleQuery
-    from rag.wiring import open_bm25
     from webui.handlers import user_errors
 
     settings = assistant.settings
 
     def archive() -> Archive:
-        return Archive(settings, assistant.store, open_bm25(settings, assistant.store))
+        return Archive(settings, assistant.store)
 
     def show(search: str, language: str, page: float) -> tuple[Any, ...]:
         query = ArticleQuery(
