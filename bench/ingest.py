@@ -30,7 +30,7 @@ from ingest.readers import RawRecord, iter_records  # noqa: E402
 from rag.embedder import load_embedder, resolve_model_path  # noqa: E402
 from rag.models.onnx_int8 import ensure_onnx_int8  # noqa: E402
 from rag.settings import Settings  # noqa: E402
-from rag.store import ChunkStore, StoreProfile  # noqa: E402
+from rag.store.chunks import ChunkStore, StoreProfile  # noqa: E402
 from rag.wiring import index_listeners  # noqa: E402
 
 sys.path.insert(0, str(_HERE))

@@ -26,10 +26,10 @@ _HERE = Path(__file__).resolve().parent
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
 from ingest.cli import run_ingest  # noqa: E402
-from rag.assistant import Assistant  # noqa: E402
-from rag.chroma import MAX_BATCH  # noqa: E402
+from rag.answer.assistant import Assistant  # noqa: E402
 from rag.settings import Settings  # noqa: E402
-from rag.store import ChunkStore  # noqa: E402
+from rag.store.chroma import MAX_BATCH  # noqa: E402
+from rag.store.chunks import ChunkStore  # noqa: E402
 
 sys.path.insert(0, str(_HERE))
 from common import BBC, SAUDI, median, p95, print_table, require_data  # noqa: E402

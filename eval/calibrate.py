@@ -1,7 +1,7 @@
 """Fit the answerability model on a suite's dev split: `rag eval calibrate SUITE --out FILE`.
 
 For every question the assistant retrieves as it would to answer, and the evidence features
-are recorded (rag/answerability.py). A monotone logistic regression per evidence side
+are recorded (rag/answer/answerability.py). A monotone logistic regression per evidence side
 (question's language, other language), on standardised features with balanced classes,
 gives a probability; the two thresholds maximise the worst rate over the language pairs
 (not_found_accuracy on unanswerable questions, answered_rate on answerable ones), so that
@@ -21,7 +21,7 @@ import numpy as np
 from rich.console import Console
 
 from eval.suite import Question, Suite
-from rag.answerability import MODEL_FEATURES, AnswerabilityModel, probability, side_vector
+from rag.answer.answerability import MODEL_FEATURES, AnswerabilityModel, probability, side_vector
 from rag.settings import Settings
 
 C = 1.0  # inverse regularisation strength of the logistic regression
@@ -34,7 +34,7 @@ def collect(
 ) -> list[dict[str, Any]]:
     """Features, runtime pair and label of every question of the split."""
     from eval.runner import eval_settings, prepare_store
-    from rag.analysis import question_language
+    from rag.text.analysis import question_language
     from rag.wiring import Parts
 
     settings = eval_settings(user_settings, suite)
@@ -67,7 +67,7 @@ def _hit(q: Question, docs: Sequence[str]) -> float | None:
 
 
 def fit(rows: Sequence[dict[str, Any]], info: dict[str, Any]) -> dict[str, Any]:
-    """The model JSON (rag/answerability.json's format) from collected rows.
+    """The model JSON (rag/answer/answerability.json's format) from collected rows.
 
     The "same" model learns from questions whose answer (or planted non-answer) is in their
     own language, the "other" model from cross-language ones, each on its side's features.

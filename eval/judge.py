@@ -8,8 +8,8 @@ import json
 import re
 from pathlib import Path
 
-from rag.answer import Answer
-from rag.llm import ChatModel, LLMUnavailable
+from rag.answer.llm import ChatModel, LLMUnavailable
+from rag.answer.result import Answer
 
 PROMPT_FILE = Path(__file__).parent / "prompts" / "judge.md"
 _OBJECT = re.compile(r"\{[^{}]*\}")

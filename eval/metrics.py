@@ -16,8 +16,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from rag.analysis import normalize_arabic
-from rag.sentences import split_cited
+from rag.text.analysis import normalize_arabic
+from rag.text.sentences import split_cited
 
 _SPACE = re.compile(r"\s+")
 _CITE = re.compile(r"\s*\[\d{1,3}\]")

@@ -29,10 +29,10 @@ from rich.progress import (
 from eval import scoring
 from eval.metrics import match_text
 from eval.suite import Suite, check_doc_ids
-from rag.answer import Answer
-from rag.assistant import AskMode
+from rag.answer.assistant import AskMode
+from rag.answer.result import Answer
 from rag.errors import ConfigError, InputError
-from rag.retrieval import Mode, Passage
+from rag.retrieve.retriever import Mode, Passage
 from rag.settings import Settings
 from rag.wiring import Parts
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from eval import metrics as m
 from eval.suite import Question
-from rag.answer import Answer
+from rag.answer.result import Answer
 from rag.errors import InputError
-from rag.retrieval import Passage
+from rag.retrieve.retriever import Passage
 
 HIT_KS = (1, 3, 5, 10)
 RETRIEVAL_K = 10  # the deepest cut-off a metric looks at (hit@10, mrr@10, ndcg@10)

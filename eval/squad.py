@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rag.analysis import script_language
 from rag.errors import InputError
-from rag.sentences import split_sentences
+from rag.text.analysis import script_language
+from rag.text.sentences import split_sentences
 
 
 @dataclass(frozen=True)

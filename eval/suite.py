@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from rag.analysis import script_language
 from rag.errors import InputError
+from rag.text.analysis import script_language
 
 SUITE_FILE = "suite.yaml"
 LANGS = ("ar", "en")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rag.documents import Chunk, Document, chunk_id_for, chunk_metadata
 from rag.embedder import Embedder
+from rag.store.documents import Chunk, Document, chunk_id_for, chunk_metadata
 
 # Coarse to fine: paragraphs, lines, then sentence ends in Latin and Arabic script
 # (. ! ? and ؟ ؛ ، ۔), clause commas, words, and characters as the last resort.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ingest.clean import clean_text, detect_language
 from ingest.readers import RawRecord
-from rag.documents import Document, is_iso_date
+from rag.store.documents import Document, is_iso_date
 
 _SPACE = re.compile(r"\s+")
 # Metadata is copied onto every chunk: a 400 KB title must not become 400 KB per chunk.

@@ -25,11 +25,11 @@ from ingest.chunker import Chunker
 from ingest.documents import MAX_ID_CHARS, legacy_position, text_hash, to_document
 from ingest.readers import Failure, iter_records, unexpected
 from ingest.report import IngestReport
-from rag.documents import Chunk, DocRecord, Document, DocumentWrite
 from rag.embedder import Embedder
 from rag.settings import Settings
-from rag.store import ChunkStore
-from rag.write_lock import writer_lock
+from rag.store.chunks import ChunkStore
+from rag.store.documents import Chunk, DocRecord, Document, DocumentWrite
+from rag.store.write_lock import writer_lock
 
 if TYPE_CHECKING:
     from rag.wiring import Parts

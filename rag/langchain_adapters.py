@@ -16,7 +16,8 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from rag.embedder import Embedder
-from rag.retrieval import Filters, Mode, Passage, Retriever
+from rag.retrieve.retriever import Mode, Passage, Retriever
+from rag.store.filters import Filters
 
 
 class NewsEmbeddings(Embeddings):
@@ -63,7 +64,7 @@ class NewsRetriever(BaseRetriever):
     @classmethod
     def from_settings(cls, settings: Any, **kwargs: Any) -> NewsRetriever:
         """Open the configured store, embedder and BM25 index."""
-        from rag.assistant import Assistant
+        from rag.answer.assistant import Assistant
 
         assistant = Assistant.from_settings(settings)
         return cls(retriever=assistant.retriever, **kwargs)

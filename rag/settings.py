@@ -20,6 +20,14 @@ def _default_cache_dir() -> Path:
     return Path(base) / "rag-news"
 
 
+def default_prompts_dir() -> Path:
+    """The shipped prompt files: `rag/_prompts/` in an installed wheel (package data), the
+    checkout's `prompts/` folder otherwise."""
+    here = Path(__file__).resolve().parent
+    installed = here / "_prompts"
+    return installed if installed.is_dir() else here.parent / "prompts"
+
+
 class Settings(BaseSettings):
     """Configuration of the assistant. See the README's table for every field."""
 
@@ -156,7 +164,7 @@ class Settings(BaseSettings):
         "auto", description="auto: LLM when RAG_LLM_BASE_URL is set, else extractive."
     )
     prompts_dir: Path = Field(
-        Path(__file__).resolve().parents[1] / "prompts",
+        default_factory=default_prompts_dir,
         description="Directory of the editable prompt files.",
     )
     support_threshold: float = Field(
@@ -259,15 +267,13 @@ def markdown_table() -> str:
     rows = ["| variable | default | what it does |", "|---|---|---|"]
     for name, field in Settings.model_fields.items():
         if field.default_factory is not None:
-            default = "`~/.cache/rag-news`" if name == "cache_dir" else "(computed)"
+            computed = {"cache_dir": "`~/.cache/rag-news`", "prompts_dir": "the shipped `prompts/`"}
+            default = computed.get(name, "(computed)")
         elif field.default in (None, ""):
             default = "(empty)"
         else:
             value = field.default
-            if isinstance(value, Path) and value.is_absolute():  # a folder shipped with the code
-                default = f"`{value.name}/` of the installed project"
-            else:
-                default = f"`./{value}`" if isinstance(value, Path) else f"`{value}`"
+            default = f"`./{value}`" if isinstance(value, Path) else f"`{value}`"
         description = (field.description or "").replace("|", "\\|")
         rows.append(f"| `RAG_{name.upper()}` | {default} | {description} |")
     return "\n".join(rows) + "\n"

@@ -17,13 +17,13 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from rag.answerability import AnswerabilityModel
-    from rag.archive import Archive
-    from rag.assistant import Assistant
-    from rag.bm25_index import Bm25Index
+    from rag.answer.answerability import AnswerabilityModel
+    from rag.answer.assistant import Assistant
     from rag.embedder import Embedder
     from rag.settings import Settings
-    from rag.store import ChunkStore
+    from rag.store.archive import Archive
+    from rag.store.bm25_index import Bm25Index
+    from rag.store.chunks import ChunkStore
 
 
 def open_store(
@@ -34,8 +34,8 @@ def open_store(
     """The configured store. Without an embedder the dimension recorded on the collection
     stands in, so reading or managing the archive loads no model; when there is none
     (a new store), the embedder is loaded, by `load` when given."""
-    from rag.chroma import open_client, recorded_dimension
-    from rag.store import ChunkStore, StoreProfile
+    from rag.store.chroma import open_client, recorded_dimension
+    from rag.store.chunks import ChunkStore, StoreProfile
 
     client = open_client(settings)
     dimension = embedder.dimension if embedder else recorded_dimension(settings, client)
@@ -52,7 +52,7 @@ def open_bm25(settings: Settings, store: ChunkStore) -> Bm25Index:
     """The saved BM25 index of the store (rebuilt from Chroma when missing or stale). A
     writer gets its own copy: a retriever answering meanwhile swaps in the saved index when
     it sees it is newer, never a half-updated one."""
-    from rag.bm25_index import Bm25Index
+    from rag.store.bm25_index import Bm25Index
 
     return Bm25Index.open(settings, store)
 
@@ -104,9 +104,9 @@ class Parts:
 
     @cached_property
     def assistant(self) -> Assistant:
-        from rag.assistant import Assistant
-        from rag.llm import load_chat_model
-        from rag.prompts import load_prompts
+        from rag.answer.assistant import Assistant
+        from rag.answer.llm import load_chat_model
+        from rag.answer.prompts import load_prompts
 
         prompts = load_prompts(self.settings.prompts_dir)  # fail fast on a broken prompt file
         return Assistant(
@@ -122,6 +122,6 @@ class Parts:
     @property
     def archive(self) -> Archive:
         """List and delete (a delete opens its own copy of the BM25 index)."""
-        from rag.archive import Archive
+        from rag.store.archive import Archive
 
         return Archive(self.settings, self.store)

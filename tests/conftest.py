@@ -133,7 +133,7 @@ def settings(tmp_path: Path) -> Settings:
 def sample_data_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
     """A store with the sample articles, ingested once per session (do not write to it)."""
     from ingest.pipeline import Ingestor
-    from rag.store import ChunkStore, StoreProfile
+    from rag.store.chunks import ChunkStore, StoreProfile
     from rag.wiring import index_listeners
 
     data = tmp_path_factory.mktemp("samples") / "data"
@@ -154,7 +154,7 @@ def sample_copy(tmp_path: Path, sample_data_dir: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def assistant_factory(embedder: Embedder) -> Callable[..., object]:
-    from rag.assistant import Assistant
+    from rag.answer.assistant import Assistant
 
     def build(data_dir: Path, **overrides: object) -> Assistant:
         return Assistant.from_settings(make_settings(data_dir, **overrides), embedder=embedder)
@@ -184,8 +184,8 @@ def write_files(tmp_path: Path) -> Iterator[Callable[[dict[str, str | bytes]], P
 
 def store_snapshot(data: Path, embedder: Embedder, **overrides: object) -> dict[str, object]:
     """What a store holds, read back through the library: for comparing stores."""
-    from rag.bm25_index import Bm25Index
-    from rag.store import ChunkStore, StoreProfile
+    from rag.store.bm25_index import Bm25Index
+    from rag.store.chunks import ChunkStore, StoreProfile
 
     s = make_settings(data, **overrides)
     profile = StoreProfile.of(s, embedder.dimension)

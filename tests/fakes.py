@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from rag.analysis import normalize_arabic
 from rag.embedder import Embedder
+from rag.text.analysis import normalize_arabic
 
 
 class HashEmbedder(Embedder):

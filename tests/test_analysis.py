@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from rag.analysis import analyze, normalize_arabic, script_language
-from rag.followup import is_followup, rewrite_by_rule
-from rag.sentences import split_cited, split_sentences
+from rag.retrieve.followup import is_followup, rewrite_by_rule
+from rag.text.analysis import analyze, normalize_arabic, script_language
+from rag.text.sentences import split_cited, split_sentences
 
 
 def test_normalisation_covers_diacritics_tatweel_alef_ta_marbuta_ya_digits_presentation():

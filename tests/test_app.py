@@ -19,8 +19,8 @@ from conftest import free_port, make_settings, start_serve
 from typer.testing import CliRunner
 
 import app
-from rag.answer import Answer, Citation
-from rag.retrieval import Passage
+from rag.answer.result import Answer, Citation
+from rag.retrieve.retriever import Passage
 from webui import render
 
 XSS = "<script>alert(1)</script> and <img src=x onerror=alert(2)>"
@@ -217,7 +217,7 @@ def test_twenty_users_at_once_all_get_answers(served: str) -> None:
 def test_login_required_when_auth_is_set(sample_copy: Path, embedder: Any) -> None:
     from gradio_client import Client
 
-    from rag.assistant import Assistant
+    from rag.answer.assistant import Assistant
 
     settings = make_settings(sample_copy, auth="editor:s3cret", port=free_port())
     demo = app.build_app(Assistant.from_settings(settings, embedder=embedder))
@@ -238,7 +238,7 @@ def test_login_required_when_auth_is_set(sample_copy: Path, embedder: Any) -> No
 
 
 def test_archive_table_pages_and_escapes() -> None:
-    from rag.archive import Article
+    from rag.store.archive import Article
     from webui.articles import PAGE_SIZE, page_of, table_html
 
     found = [Article(f"id-{i}", f"<b>t{i}</b>", "s", "2024-01-01", "en", 1) for i in range(45)]

@@ -41,7 +41,7 @@ if not Path(CHROMIUM).exists():  # pragma: no cover - `make test` installs it
 
 def serve(data_dir: Path, embedder: Any, **overrides: object) -> tuple[Any, str]:
     import app
-    from rag.assistant import Assistant
+    from rag.answer.assistant import Assistant
 
     settings = make_settings(data_dir, port=free_port(), **overrides)
     demo = app.build_app(Assistant.from_settings(settings, embedder=embedder))

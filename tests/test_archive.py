@@ -16,9 +16,9 @@ from fakes import HashEmbedder
 from newsgen import saudi_records
 
 from ingest.pipeline import Ingestor
-from rag.archive import Archive, Article, ArticleQuery, newest_first
 from rag.errors import ConfigError
-from rag.store import ChunkStore, StoreProfile
+from rag.store.archive import Archive, Article, ArticleQuery, newest_first
+from rag.store.chunks import ChunkStore, StoreProfile
 from rag.wiring import index_listeners
 
 SEED_ID = "articles/karabakh-ceasefire-ar.txt"

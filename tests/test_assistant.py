@@ -7,10 +7,10 @@ import shutil
 import pytest
 from conftest import REPO, make_settings
 
-from rag.answer import Answer
-from rag.assistant import Assistant
+from rag.answer.assistant import Assistant
+from rag.answer.prompts import load_prompts
+from rag.answer.result import Answer
 from rag.errors import ConfigError, InputError
-from rag.prompts import load_prompts
 
 pytestmark = pytest.mark.slow
 

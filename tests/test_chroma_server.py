@@ -6,8 +6,8 @@ import pytest
 from conftest import SAMPLES, make_settings
 
 from ingest.pipeline import Ingestor
-from rag.assistant import Assistant
-from rag.store import ChunkStore, StoreProfile
+from rag.answer.assistant import Assistant
+from rag.store.chunks import ChunkStore, StoreProfile
 from rag.wiring import index_listeners
 
 pytestmark = pytest.mark.slow

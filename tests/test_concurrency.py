@@ -17,7 +17,7 @@ from conftest import RAG_CLI, SAMPLES, cli_env, make_settings, start_serve
 from newsgen import english_articles, saudi_records
 
 from ingest.pipeline import Ingestor
-from rag.store import ChunkStore, StoreProfile
+from rag.store.chunks import ChunkStore, StoreProfile
 from rag.wiring import index_listeners
 
 pytestmark = [

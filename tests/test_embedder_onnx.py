@@ -149,7 +149,7 @@ def test_langchain_adapter(onnx_embedder: Embedder) -> None:
 
 
 def test_torch_store_queried_with_onnx(sample_data_dir: Path, onnx_embedder: Embedder) -> None:
-    from rag.assistant import Assistant
+    from rag.answer.assistant import Assistant
 
     settings = make_settings(sample_data_dir, embed_backend="onnx-int8")
     assistant = Assistant.from_settings(settings, embedder=onnx_embedder)

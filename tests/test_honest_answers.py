@@ -10,7 +10,7 @@ import pytest
 from conftest import RAG_CLI, REPO, cli_env, make_settings
 from test_honest_answers_fast import DEPENDENT, SELF_CONTAINED
 
-from rag.assistant import Assistant
+from rag.answer.assistant import Assistant
 
 pytestmark = pytest.mark.slow
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from fakes import HashEmbedder
 
-from rag.answerability import FEATURES, MODEL_FEATURES, AnswerabilityModel, Judgement
-from rag.citations import check_citations, split_evidence, supports
-from rag.focus import focus_terms, index_text, matches, skeleton
-from rag.followup import is_followup, is_short, rewrite_by_rule
-from rag.retrieval import Passage
+from rag.answer.answerability import FEATURES, MODEL_FEATURES, AnswerabilityModel, Judgement
+from rag.answer.citations import check_citations, split_evidence, supports
+from rag.retrieve.followup import is_followup, is_short, rewrite_by_rule
+from rag.retrieve.retriever import Passage
+from rag.text.focus import focus_terms, index_text, matches, skeleton
 
 EMBEDDER = HashEmbedder()
 FINAL_AR = "ويلتقي المنتخب في النهائي يوم الجمعة المقبل على الاستاد الدولي."

@@ -18,7 +18,7 @@ from conftest import RAG_CLI, REPO, SEED, cli_env, make_settings
 from newsgen import english_articles
 
 from rag.embedder import load_embedder
-from rag.store import ChunkStore, StoreProfile
+from rag.store.chunks import ChunkStore, StoreProfile
 
 pytestmark = pytest.mark.slow
 

@@ -12,11 +12,11 @@ from conftest import SAMPLES, make_settings
 
 from ingest.pipeline import Ingestor
 from ingest.report import IngestReport
-from rag.bm25_index import Bm25Index, ids_digest
 from rag.embedder import Embedder
 from rag.errors import EmbedderMismatch
 from rag.settings import Settings
-from rag.store import ChunkStore, StoreProfile
+from rag.store.bm25_index import Bm25Index, ids_digest
+from rag.store.chunks import ChunkStore, StoreProfile
 from rag.wiring import index_listeners
 
 pytestmark = pytest.mark.slow

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from conftest import RAG_CLI, REPO, cli_env, free_port, make_settings
 
-from rag.answer import Answer
-from rag.citations import check_citations
-from rag.llm import OpenAIChat
-from rag.prompts import format_passages
-from rag.retrieval import Passage
+from rag.answer.citations import check_citations
+from rag.answer.llm import OpenAIChat
+from rag.answer.prompts import format_passages
+from rag.answer.result import Answer
+from rag.retrieve.retriever import Passage
 
 pytestmark = pytest.mark.slow
 
@@ -91,7 +91,7 @@ def test_streams_deltas_through_the_gemma_template(tmp_path, llm_url):
 
 
 def test_llm_mode_streams_then_checks_citations(sample_copy, llm_url, embedder):
-    from rag.assistant import Assistant
+    from rag.answer.assistant import Assistant
 
     settings = llm_settings(sample_copy, llm_url)
     assistant = Assistant.from_settings(settings, embedder=embedder)
@@ -113,7 +113,7 @@ def test_llm_mode_streams_then_checks_citations(sample_copy, llm_url, embedder):
 
 
 def test_server_stopped_midway_falls_back_to_extractive(sample_copy, embedder):
-    from rag.assistant import Assistant
+    from rag.answer.assistant import Assistant
 
     port = free_port()
     proc = start_server(port)
@@ -128,7 +128,7 @@ def test_server_stopped_midway_falls_back_to_extractive(sample_copy, embedder):
 
 
 def test_timeout_falls_back_with_a_notice(sample_copy, llm_url, embedder):
-    from rag.assistant import Assistant
+    from rag.answer.assistant import Assistant
 
     settings = make_settings(
         sample_copy, llm_base_url=llm_url, llm_timeout=0.05, llm_retries=0, llm_max_tokens=200
@@ -139,7 +139,7 @@ def test_timeout_falls_back_with_a_notice(sample_copy, llm_url, embedder):
 
 
 def test_followup_rewrite_prompt_runs_through_the_server(sample_copy, llm_url, embedder):
-    from rag.assistant import Assistant
+    from rag.answer.assistant import Assistant
 
     settings = llm_settings(sample_copy, llm_url)
     assistant = Assistant.from_settings(settings, embedder=embedder)

@@ -11,7 +11,7 @@ import re
 import pytest
 from conftest import free_port, make_settings
 
-from rag.assistant import Assistant
+from rag.answer.assistant import Assistant
 
 pytestmark = pytest.mark.slow
 

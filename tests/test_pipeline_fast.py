@@ -9,10 +9,11 @@ from conftest import SAMPLES, make_settings
 from fakes import HashEmbedder
 
 from ingest.pipeline import Ingestor
-from rag.assistant import Assistant
-from rag.extractive import extractive_answer, score_sentences
-from rag.retrieval import Filters, Passage
-from rag.store import ChunkStore, StoreProfile
+from rag.answer.assistant import Assistant
+from rag.answer.extractive import extractive_answer, score_sentences
+from rag.retrieve.retriever import Passage
+from rag.store.chunks import ChunkStore, StoreProfile
+from rag.store.filters import Filters
 from rag.wiring import index_listeners
 
 EMBEDDER = HashEmbedder()
@@ -75,7 +76,7 @@ def test_the_fake_embedder_is_a_real_embedder() -> None:
 
 
 def test_the_llm_reads_the_best_sentences_with_their_neighbours() -> None:
-    from rag.prompts import excerpts, format_passages
+    from rag.answer.prompts import excerpts, format_passages
 
     text = "One. Two is here. Three names Erdogan. Four. Five. Six is the end."
     other = "Unscored passage text that the model still sees, from its opening."

@@ -102,7 +102,7 @@ def _ingest(corpus, data):
 
 def _stored_texts(data):
     from rag.embedder import load_embedder
-    from rag.store import ChunkStore, StoreProfile
+    from rag.store.chunks import ChunkStore, StoreProfile
 
     settings = make_settings(data)
     store = ChunkStore(settings, StoreProfile.of(settings, load_embedder(settings).dimension))
@@ -205,7 +205,7 @@ def test_an_overlong_id_fails_its_record_only(tmp_path):
     from fakes import HashEmbedder
 
     from ingest.pipeline import Ingestor
-    from rag.store import ChunkStore, StoreProfile
+    from rag.store.chunks import ChunkStore, StoreProfile
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -228,9 +228,9 @@ def test_a_second_writer_waits_then_keeps_the_first_writers_bm25_rows(tmp_path):
 
     from fakes import HashEmbedder
 
-    from rag.bm25_index import Bm25Index
-    from rag.store import ChunkStore, StoreProfile
-    from rag.write_lock import writer_lock
+    from rag.store.bm25_index import Bm25Index
+    from rag.store.chunks import ChunkStore, StoreProfile
+    from rag.store.write_lock import writer_lock
 
     settings = make_settings(tmp_path / "data", lock_timeout=30)
     embedder = HashEmbedder()
@@ -260,7 +260,7 @@ def test_a_second_writer_waits_then_keeps_the_first_writers_bm25_rows(tmp_path):
 
 
 def test_bm25_saves_use_unique_temporary_directories(tmp_path):
-    from rag.bm25_index import Bm25Index
+    from rag.store.bm25_index import Bm25Index
 
     index = Bm25Index(tmp_path / "bm25")
     index.rows = {"c1": (["falcon"], "en", "", "")}
@@ -276,7 +276,7 @@ def test_an_upload_cannot_replace_an_article_of_another_origin(tmp_path):
     from fakes import HashEmbedder
 
     from ingest.pipeline import Ingestor
-    from rag.store import ChunkStore, StoreProfile
+    from rag.store.chunks import ChunkStore, StoreProfile
 
     settings = make_settings(tmp_path / "data")
     embedder = HashEmbedder()
@@ -314,8 +314,8 @@ def test_two_uploads_with_one_name_are_two_articles(tmp_path):
 
 # --- fields cannot inject markup into the page ------------------------------------------------
 def test_hostile_fields_cannot_end_the_html_block():
-    from rag.answer import Answer, Citation
-    from rag.retrieval import Passage
+    from rag.answer.result import Answer, Citation
+    from rag.retrieve.retriever import Passage
     from webui import render
 
     evil = "x\n\n## Heading\r![t](https://track.example/p.png)\u2028[link](https://evil.example)"
@@ -356,7 +356,7 @@ def test_failures_listed_are_capped_but_counted(tmp_path):
 
     from ingest.pipeline import Ingestor
     from ingest.report import MAX_FAILURES_LISTED
-    from rag.store import ChunkStore, StoreProfile
+    from rag.store.chunks import ChunkStore, StoreProfile
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -371,7 +371,7 @@ def test_failures_listed_are_capped_but_counted(tmp_path):
 
 
 def test_history_items_are_capped():
-    from rag.followup import MAX_HISTORY_CHARS, MAX_HISTORY_ITEMS, history_pairs
+    from rag.retrieve.followup import MAX_HISTORY_CHARS, MAX_HISTORY_ITEMS, history_pairs
 
     history = [{"role": "user", "content": "q" * 100_000}] * (MAX_HISTORY_ITEMS + 100)
     pairs = history_pairs(history)
@@ -410,7 +410,7 @@ def test_dates_are_stored_as_iso_when_readable(raw, iso):
 
 
 def test_unreadable_dates_match_no_date_filter():
-    from rag.retrieval import Filters
+    from rag.store.filters import Filters
 
     f = Filters(date_from="2024-01-01")
     assert f.accepts({"date": "2024-03-12"})
@@ -418,7 +418,7 @@ def test_unreadable_dates_match_no_date_filter():
 
 
 def test_the_llm_url_is_shown_without_credentials():
-    from rag.llm import redact_url
+    from rag.answer.llm import redact_url
 
     assert redact_url("https://user:secret@llm.example/v1") == "https://***@llm.example/v1"
     assert redact_url("http://127.0.0.1:8080/v1") == "http://127.0.0.1:8080/v1"
@@ -443,7 +443,7 @@ def test_an_archive_cannot_expand_past_its_total_budget(tmp_path):
 def test_a_slowly_streaming_llm_meets_its_deadline(scripted, sample_data_dir, embedder):
     import time as clock
 
-    from rag.assistant import Assistant
+    from rag.answer.assistant import Assistant
 
     llm = scripted("trickle")
     settings = make_settings(

@@ -9,9 +9,9 @@ import pytest
 from conftest import make_settings
 
 from ingest.pipeline import Ingestor
-from rag.assistant import Assistant
-from rag.bm25_index import Bm25Index
-from rag.retrieval import Filters
+from rag.answer.assistant import Assistant
+from rag.store.bm25_index import Bm25Index
+from rag.store.filters import Filters
 from rag.wiring import index_listeners
 
 pytestmark = pytest.mark.slow

@@ -1,6 +1,6 @@
 """The Articles tab's archive table: search, pages, and delete with a confirmation.
 
-Built inside `app.build_app`'s Blocks; deletes go through `rag.archive.Archive` with the
+Built inside `app.build_app`'s Blocks; deletes go through `rag.store.archive.Archive` with the
 assistant's own store and BM25 index, so the chat stops citing a deleted article at once.
 When RAG_AUTH is set, only a logged-in user may delete (checked on the server).
 """
@@ -16,8 +16,8 @@ import gradio as gr  # this module is imported by build_app only, after Gradio i
 from webui.render import field_html
 
 if TYPE_CHECKING:
-    from rag.archive import Article
-    from rag.assistant import Assistant
+    from rag.answer.assistant import Assistant
+    from rag.store.archive import Article
 
 PAGE_SIZE = 20
 LANGUAGES = ["all · الكل", "ar", "en"]
@@ -63,7 +63,7 @@ def build(
 ) -> Callable[[Any], Any]:
     """Add the archive table and its delete action to the current Blocks context; returns
     `refresh(event)`, which shows the table again after `event` (tab opened, upload done)."""
-    from rag.archive import Archive, ArticleQuery
+    from rag.store.archive import Archive, ArticleQuery
     from webui.handlers import user_errors
 
     settings = assistant.settings

@@ -17,13 +17,13 @@ import gradio as gr  # imported by build_app only, after Gradio itself
 
 from ingest.pipeline import Ingestor
 from rag.errors import RagError
-from rag.stats import corpus_stats
+from rag.store.stats import corpus_stats
 from rag.wiring import index_listeners
 from webui import render
 from webui.uploads import copy_uploads, run_with_progress, safe_filename
 
 if TYPE_CHECKING:
-    from rag.assistant import Assistant
+    from rag.answer.assistant import Assistant
 
 
 @contextlib.contextmanager

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import gradio as gr
 
-    from rag.assistant import Assistant
+    from rag.answer.assistant import Assistant
     from rag.settings import Settings
 
 WEBUI = Path(__file__).resolve().parent
@@ -54,7 +54,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
-    from rag.assistant import MAX_QUESTION_CHARS
+    from rag.answer.assistant import MAX_QUESTION_CHARS
     from webui import articles, render
     from webui.handlers import Handlers
 

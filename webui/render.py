@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
 
-from rag.answer import Answer, Citation
-from rag.retrieval import Passage
+from rag.answer.result import Answer, Citation
+from rag.retrieve.retriever import Passage
 
 LABELS = {
     "en": {
@@ -193,7 +193,7 @@ def report_html(report: Mapping[str, Any]) -> str:
 
 
 def stats_html(stats: Mapping[str, Any], llm: str) -> str:
-    """Corpus statistics (`rag.stats.corpus_stats`), the embed model and the answer mode."""
+    """Corpus statistics (`rag.store.stats.corpus_stats`), the embed model and the answer mode."""
     cells = "".join(
         f'<div class="rag-stat"><div class="rag-num" data-stat="{k}">{int(stats.get(k, 0))}</div>'
         f'<div class="rag-lbl">{k}</div></div>'

@@ -15,17 +15,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from rag.analysis import normalize_arabic
-from rag.documents import DOC_FIELDS, is_iso_date
 from rag.errors import ConfigError
-from rag.retrieval import Filters
-from rag.write_lock import writer_lock
+from rag.store.documents import DOC_FIELDS, is_iso_date
+from rag.store.filters import Filters
+from rag.store.write_lock import writer_lock
+from rag.text.analysis import normalize_arabic
 
 if TYPE_CHECKING:
-    from rag.bm25_index import Bm25Index
-    from rag.documents import DocRecord
     from rag.settings import Settings
-    from rag.store import ChunkStore
+    from rag.store.bm25_index import Bm25Index
+    from rag.store.chunks import ChunkStore
+    from rag.store.documents import DocRecord
 
 # Documents per delete step: each step is a few Chroma calls, and progress is told per step.
 DELETE_STEP = 64
@@ -180,7 +180,7 @@ class Archive:
         ids = list(dict.fromkeys(doc_ids))
         with writer_lock(self.settings, on_wait):
             if self.bm25 is None:
-                from rag.bm25_index import Bm25Index
+                from rag.store.bm25_index import Bm25Index
 
                 self.bm25 = Bm25Index.open(self.settings, self.store)
             bm25 = self.bm25

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from rag.store import ChunkStore
+from rag.store.chunks import ChunkStore
 
 
 def corpus_stats(store: ChunkStore) -> dict[str, Any]:

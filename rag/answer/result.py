@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from rag.retrieval import Passage
+from rag.retrieve.retriever import Passage
 
 if TYPE_CHECKING:
-    from rag.answerability import Judgement
+    from rag.answer.answerability import Judgement
 
 AnswerMode = Literal["extractive", "llm", "not_found"]
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
-from rag.analysis import analyze, is_stopword, normalize_arabic, prepare, stem
+from rag.text.analysis import analyze, is_stopword, normalize_arabic, prepare, stem
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _ARABIC = re.compile("[\u0600-\u06ff]")

@@ -13,20 +13,32 @@ from typing import Any, Literal
 
 import numpy as np
 
-from rag.analysis import normalize_arabic, question_language
-from rag.answer import Answer
-from rag.answerability import AnswerabilityModel, Judgement
-from rag.bm25_index import Bm25Index
-from rag.citations import check_citations
+from rag.answer.answerability import AnswerabilityModel, Judgement
+from rag.answer.citations import check_citations
+from rag.answer.extractive import (
+    ScoredSentence,
+    extractive_answer,
+    not_found_answer,
+    score_sentences,
+)
+from rag.answer.llm import ChatModel, LLMUnavailable
+from rag.answer.prompts import Prompts, excerpts, format_passages, load_prompts
+from rag.answer.result import Answer
 from rag.embedder import Embedder
 from rag.errors import InputError
-from rag.extractive import ScoredSentence, extractive_answer, not_found_answer, score_sentences
-from rag.followup import format_history, is_followup, is_short, rewrite_by_rule, with_history
-from rag.llm import ChatModel, LLMUnavailable
-from rag.prompts import Prompts, excerpts, format_passages, load_prompts
-from rag.retrieval import Filters, Mode, Passage, Retriever
+from rag.retrieve.followup import (
+    format_history,
+    is_followup,
+    is_short,
+    rewrite_by_rule,
+    with_history,
+)
+from rag.retrieve.retriever import Mode, Passage, Retriever
 from rag.settings import Settings
-from rag.store import ChunkStore
+from rag.store.bm25_index import Bm25Index
+from rag.store.chunks import ChunkStore
+from rag.store.filters import Filters
+from rag.text.analysis import normalize_arabic, question_language
 
 log = logging.getLogger(__name__)
 AskMode = Literal["auto", "extractive", "llm"]

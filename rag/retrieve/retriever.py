@@ -13,14 +13,15 @@ unfiltered queries stay on Chroma's fast path; a Chroma `where` query (60-120x s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from rag.analysis import script_language
-from rag.bm25_index import Bm25Index
-from rag.documents import DOC_FIELDS, Hit, is_iso_date
-from rag.store import ChunkStore
+from rag.store.bm25_index import Bm25Index
+from rag.store.chunks import ChunkStore
+from rag.store.documents import DOC_FIELDS, Hit
+from rag.store.filters import Filters
+from rag.text.analysis import script_language
 
 if TYPE_CHECKING:
     from rag.embedder import Embedder
@@ -31,41 +32,6 @@ Mode = Literal["hybrid", "dense", "bm25"]
 MMR_POOL_FACTOR = 4
 # Cosine above which two passages count as copies of one story.
 NEAR_COPY = 0.95
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Metadata restrictions; empty fields do not filter. Dates are ISO `YYYY-MM-DD`."""
-
-    language: str | None = None
-    source: str | None = None
-    date_from: str | None = None
-    date_to: str | None = None
-
-    def __bool__(self) -> bool:
-        return any((self.language, self.source, self.date_from, self.date_to))
-
-    def accepts(self, meta: dict[str, Any]) -> bool:
-        date = str(meta.get("date", ""))[:10]
-        # Only an ISO date compares correctly as text ("Mon, 12 Mar" > "2024-..." is true).
-        date = date if is_iso_date(date) else ""
-        return (
-            (not self.language or meta.get("language") == self.language)
-            and (not self.source or meta.get("source") == self.source)
-            and (not self.date_from or (bool(date) and date >= self.date_from))
-            and (not self.date_to or (bool(date) and date <= self.date_to))
-        )
-
-    def where(self) -> dict[str, Any] | None:
-        """The same restriction as a Chroma `where` (dates compared as strings in Python)."""
-        clauses: list[dict[str, Any]] = []
-        if self.language:
-            clauses.append({"language": self.language})
-        if self.source:
-            clauses.append({"source": self.source})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,12 @@ from typing import Any
 
 import numpy as np
 
-from rag.analysis import is_stopword, prepare
+from rag.answer.extractive import ScoredSentence as Sentence
 from rag.errors import ConfigError
-from rag.extractive import ScoredSentence as Sentence
-from rag.focus import coverage, focus_terms, index_text
-from rag.retrieval import Passage
-from rag.sentences import split_sentences, with_neighbours
+from rag.retrieve.retriever import Passage
+from rag.text.analysis import is_stopword, prepare
+from rag.text.focus import coverage, focus_terms, index_text
+from rag.text.sentences import split_sentences, with_neighbours
 
 DEFAULT_MODEL = Path(__file__).with_name("answerability.json")
 SIDES = ("same", "other")  # evidence in the question's language, and in the other one

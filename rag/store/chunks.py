@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rag.chroma import MAX_BATCH, batches, first_line, open_client, store_op
-from rag.documents import DocRecord, DocumentWrite, Hit
 from rag.errors import EmbedderMismatch, StoreError
+from rag.store.chroma import MAX_BATCH, batches, first_line, open_client, store_op
+from rag.store.documents import DocRecord, DocumentWrite, Hit
 
 if TYPE_CHECKING:
     from rag.settings import Settings

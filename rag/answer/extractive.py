@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rag.analysis import analyze
-from rag.answer import NOT_FOUND, Answer, Citation
-from rag.retrieval import Passage
-from rag.sentences import split_sentences
+from rag.answer.result import NOT_FOUND, Answer, Citation
+from rag.retrieve.retriever import Passage
+from rag.text.analysis import analyze
+from rag.text.sentences import split_sentences
 
 if TYPE_CHECKING:
     from rag.embedder import Embedder

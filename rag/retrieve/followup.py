@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from rag.analysis import analyze, normalize_arabic
+from rag.text.analysis import analyze, normalize_arabic
 
 # "and what did Russia say?", "what about France?", "وماذا قالت روسيا؟", "ماذا عن فرنسا؟"
 _EN_LEAD = re.compile(r"^\s*(and|also|what about|how about|then|but)\b", re.IGNORECASE)

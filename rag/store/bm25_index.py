@@ -28,13 +28,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rag.analysis import analyze
-from rag.documents import Chunk, is_iso_date
 from rag.errors import StoreError
+from rag.store.documents import Chunk, is_iso_date
+from rag.text.analysis import analyze
 
 if TYPE_CHECKING:
     from rag.settings import Settings
-    from rag.store import ChunkStore
+    from rag.store.chunks import ChunkStore
 
 log = logging.getLogger(__name__)
 FORMAT_VERSION = 1

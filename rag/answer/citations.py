@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from rag.analysis import normalize_arabic, script_language
-from rag.answer import Citation
-from rag.focus import Term, TermIndex, coverage, focus_terms, index_text, matches
-from rag.retrieval import Passage
-from rag.sentences import Span, split_cited, split_sentences, with_neighbours
+from rag.answer.result import Citation
+from rag.retrieve.retriever import Passage
+from rag.text.analysis import normalize_arabic, script_language
+from rag.text.focus import Term, TermIndex, coverage, focus_terms, index_text, matches
+from rag.text.sentences import Span, split_cited, split_sentences, with_neighbours
 
 if TYPE_CHECKING:
     from rag.embedder import Embedder

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rag.errors import ConfigError
-from rag.sentences import split_sentences
+from rag.text.sentences import split_sentences
 
 if TYPE_CHECKING:
-    from rag.retrieval import Passage
+    from rag.retrieve.retriever import Passage
 
 REQUIRED = {"system": set(), "answer": {"passages", "question"}, "rewrite": {"history", "question"}}
 LANGUAGES = ("en", "ar")

@@ -1,0 +1,65 @@
+"""`rag ask`: one question answered from the store, streamed, with its citations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from rag.cli.app import app, edge, print_json, settings_from_env
+
+
+@app.command()
+@edge
+def ask(
+    question: str = typer.Argument(..., help="The question, in Arabic or English."),
+    retriever: str = typer.Option(
+        None, "--retriever", help="hybrid, dense or bm25 (default RAG_RETRIEVER)."
+    ),
+    k: int = typer.Option(None, "--k", min=1, max=50, help="Passages to answer from."),
+    mode: str = typer.Option(None, "--mode", help="auto, extractive or llm."),
+    language: str = typer.Option(None, "--language", help="Only passages in ar or en."),
+    source: str = typer.Option(None, "--source", help="Only passages from this source."),
+    date_from: str = typer.Option(None, "--from", help="Only articles dated on/after YYYY-MM-DD."),
+    date_to: str = typer.Option(None, "--to", help="Only articles dated on/before YYYY-MM-DD."),
+    as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
+) -> None:
+    """Answer a question from the stored articles, citing passages as \\[n]."""
+    from rag.errors import ConfigError
+    from rag.store.filters import Filters
+    from rag.wiring import Parts
+
+    if retriever not in (None, "hybrid", "dense", "bm25"):
+        raise ConfigError(f"--retriever {retriever}: use hybrid, dense or bm25")
+    if mode not in (None, "auto", "extractive", "llm"):
+        raise ConfigError(f"--mode {mode}: use auto, extractive or llm")
+    settings = settings_from_env()
+    assistant = Parts(settings).assistant
+    filters = Filters(language, source, date_from, date_to)
+    how: dict[str, Any] = {"k": k, "retriever": retriever, "mode": mode, "filters": filters}
+    if as_json:
+        answer = assistant.ask(question, **how)
+        print_json(answer.to_json())
+        return
+    console = Console()
+    final = None
+    for item in assistant.ask_stream(question, **how):
+        if isinstance(item, str):
+            console.print(item, end="", highlight=False, markup=False)
+        else:
+            final = item
+    console.print()
+    assert final is not None
+    answer = final
+    if answer.mode == "llm" and answer.citations:
+        console.print(f"\n[bold]checked answer:[/] {escape(answer.text)}", highlight=False)
+    for note in answer.notices:
+        console.print(f"[yellow]notice:[/] {escape(note)}", highlight=False)
+    for c in answer.citations:
+        where = " · ".join(x for x in (c.source, c.date[:10], c.url) if x)
+        console.print(
+            f"\n[bold]\\[{c.n}][/] {escape(c.title)}  [dim]{escape(where)}[/]", highlight=False
+        )
+        console.print(f"    “{c.supporting}”", highlight=False, markup=False)
