@@ -23,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.embedder import Embedder, load_embedder, resolve_model_path
+from rag.embedder import Embedder
+from rag.models.load import load_embedder, resolve_model_path
 from rag.models.onnx_int8 import MARKER_NAME, ensure_onnx_int8
 from rag.settings import Settings
 

@@ -30,6 +30,7 @@ from rag.answer.assistant import Assistant  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from rag.store.chroma import MAX_BATCH  # noqa: E402
 from rag.store.chunks import ChunkStore  # noqa: E402
+from rag.wiring import Parts  # noqa: E402
 
 sys.path.insert(0, str(_HERE))
 from common import BBC, SAUDI, median, p95, print_table, require_data  # noqa: E402
@@ -47,7 +48,7 @@ FIXED = [
 def build_store(settings: Settings, target: int) -> int:
     """Ingest BBC, then SaudiNewsNet day by day, until the store holds `target` chunks."""
     sources = [BBC, *sorted(SAUDI.glob("*.zip"))]
-    assistant_store = Assistant.from_settings(settings).store
+    assistant_store = Parts(settings).assistant.store
     for source in sources:
         count = assistant_store.count()
         if count >= target:
@@ -59,7 +60,7 @@ def build_store(settings: Settings, target: int) -> int:
 
 def derive_store(big: ChunkStore, settings: Settings, target: int) -> int:
     """The first documents of `big` holding >= `target` chunks, copied with their vectors."""
-    small = Assistant.from_settings(settings).store
+    small = Parts(settings).assistant.store
     if small.count() >= target:
         return small.count()
     small.reset()
@@ -112,8 +113,8 @@ def measure(stores: dict[int, Settings], qs: list[str]) -> dict[int, dict[str, l
     on all sizes alike and the growth column compares like with like.
     """
     first = next(iter(stores.values()))
-    embedder = Assistant.from_settings(first).embedder
-    assistants = {n: Assistant.from_settings(s, embedder=embedder) for n, s in stores.items()}
+    embedder = Parts(first).assistant.embedder
+    assistants = {n: Parts(s, embedder=embedder).assistant for n, s in stores.items()}
     for assistant in assistants.values():
         assistant.ask(qs[0])  # warm caches (and build the BM25 index if missing)
     keys = ("embed", "bare", "hybrid", "answer", "ratio")
@@ -150,12 +151,12 @@ def main() -> None:
     big_settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
     actual = {sizes[-1]: build_store(big_settings, sizes[-1])}
     stores = {sizes[-1]: big_settings}
-    big = Assistant.from_settings(big_settings).store
+    big = Parts(big_settings).assistant.store
     for size in sizes[:-1]:
         small_dir = data_dir.with_name(f"{data_dir.name}-{size}")
         stores[size] = Settings(data_dir=small_dir, _env_file=None)  # type: ignore[call-arg]
         actual[size] = derive_store(big, stores[size], size)
-    qs = questions(Assistant.from_settings(big_settings), args.queries)
+    qs = questions(Parts(big_settings).assistant, args.queries)
     results = measure({size: stores[size] for size in sizes}, qs)
 
     labels = (

@@ -23,7 +23,7 @@ _worker_embedder: Any = None
 
 def _init_worker(settings: Settings) -> None:
     global _worker_embedder
-    from rag.embedder import load_embedder
+    from rag.wiring import load_embedder
 
     _worker_embedder = load_embedder(settings)
 

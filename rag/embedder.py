@@ -1,26 +1,17 @@
-"""Embedders: one small abstract base, one implementation per engine, chosen from Settings.
+"""The embedder interface every stage uses: one small abstract base.
 
 The base class owns the e5 prompt convention ("query: " for questions, "passage: " for
-chunks) so every engine embeds the same way.
+chunks) so every engine embeds the same way. The engines (torch sentence-transformers, int8
+ONNX) and the choice between them from Settings live in `rag.models`
+(`rag.models.load.load_embedder`; the wiring hands it out).
 """
 
 from __future__ import annotations
 
-import logging
-import os
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
-
-from rag.errors import ConfigError, ModelError
-
-if TYPE_CHECKING:
-    from rag.settings import Settings
-
-log = logging.getLogger(__name__)
 
 # The window of BERT-style encoders, special tokens included.
 MAX_WINDOW = 512
@@ -51,126 +42,3 @@ class Embedder(ABC):
     def embed_query(self, text: str) -> np.ndarray:
         """Embed one question with the query prompt; returns a 1-d vector."""
         return self.embed_batch([self.query_prompt + text])[0]
-
-
-class SentenceTransformerEmbedder(Embedder):
-    """A sentence-transformers model run with torch."""
-
-    def __init__(
-        self,
-        path_or_id: str,
-        model_id: str,
-        batch_size: int = 32,
-        threads: int = 0,
-        device: str = "cpu",
-    ) -> None:
-        import torch
-        from sentence_transformers import SentenceTransformer
-
-        if threads:
-            torch.set_num_threads(threads)
-        self.model_id = model_id
-        self.batch_size = batch_size
-        self.device = resolve_device(device)
-        self.model = SentenceTransformer(path_or_id, device=self.device)
-        if self.device == "cuda":
-            self.model.half()  # fp16: twice the throughput; e5 vectors agree to ~1e-3
-        self.model.max_seq_length = min(self.model.max_seq_length or MAX_WINDOW, MAX_WINDOW)
-        self.tokenizer = self.model.tokenizer
-        # A private copy of the Rust tokenizer for counting: the chunker calls count_tokens
-        # for every piece it weighs, and the Python wrapper costs ~40% more per call. A copy,
-        # because encode() leaves truncation at 512 set on the shared one.
-        backend = getattr(self.tokenizer, "backend_tokenizer", None)
-        self._counter = None
-        if backend is not None:
-            from tokenizers import Tokenizer
-
-            self._counter = Tokenizer.from_str(backend.to_str())
-            self._counter.no_truncation()
-            self._counter.no_padding()
-        dimension = self.model.get_embedding_dimension()
-        if dimension is None:
-            raise ModelError(f"{model_id}: the model does not report its vector dimension")
-        self.dimension = int(dimension)
-        # Models without e5-style prompts get none: their own convention is unknown.
-        prompts = getattr(self.model, "prompts", {}) or {}
-        self.query_prompt = prompts.get("query", "")
-        self.passage_prompt = prompts.get("passage", prompts.get("document", ""))
-
-    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = self.model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(vectors, dtype=np.float32)
-
-    def count_tokens(self, text: str) -> int:
-        if self._counter is not None:
-            return len(self._counter.encode(text, add_special_tokens=False).ids)
-        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
-
-
-def resolve_model_path(settings: Settings) -> str:
-    """Where the configured model's files are: the converted default, a local dir, or a hub id."""
-    from rag.settings import DEFAULT_EMBED_MODEL
-
-    name = settings.embed_model
-    if name == DEFAULT_EMBED_MODEL:
-        from rag.models.build import ensure_default_model
-
-        return str(ensure_default_model(settings.cache_dir))
-    if Path(name).expanduser().exists():
-        return str(Path(name).expanduser())
-    return name
-
-
-def resolve_device(device: str) -> str:
-    """auto -> cuda when torch sees a GPU, else cpu; cuda without one is a clear error."""
-    import torch
-
-    available = torch.cuda.is_available()
-    if device == "auto":
-        return "cuda" if available else "cpu"
-    if device == "cuda" and not available:
-        raise ConfigError(
-            "RAG_DEVICE=cuda: torch sees no CUDA device (this torch build or machine has "
-            "none); use RAG_DEVICE=auto or cpu"
-        )
-    return device
-
-
-def load_embedder(settings: Settings) -> Embedder:
-    """Build the embedder the settings ask for. The one place engines are chosen."""
-    # Without this a hub id retries five times with back-off before failing offline.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    # "Loading weights" bars on every start are noise in a CLI and in logs.
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    path = resolve_model_path(settings)
-    if settings.embed_backend == "onnx-int8":
-        from rag.models.onnx_int8 import OnnxInt8Embedder
-
-        return OnnxInt8Embedder.from_settings(settings, path)
-    try:
-        return SentenceTransformerEmbedder(
-            path,
-            model_id=settings.embed_model,
-            batch_size=settings.batch_size,
-            threads=settings.effective_threads,
-            device=settings.device,
-        )
-    except (OSError, ValueError) as exc:
-        if Path(path).exists():
-            raise ModelError(
-                f"RAG_EMBED_MODEL={settings.embed_model}: the directory {path} is not a "
-                f"sentence-transformers model ({exc.__class__.__name__}: {exc})"
-            ) from None
-        raise ConfigError(
-            f"RAG_EMBED_MODEL={settings.embed_model}: no local copy of this model and the model "
-            "hub cannot be reached. Set RAG_EMBED_MODEL to a local sentence-transformers "
-            "directory, or unset it to use the bundled multilingual-e5-small."
-        ) from None

@@ -64,9 +64,9 @@ class NewsRetriever(BaseRetriever):
     @classmethod
     def from_settings(cls, settings: Any, **kwargs: Any) -> NewsRetriever:
         """Open the configured store, embedder and BM25 index."""
-        from rag.answer.assistant import Assistant
+        from rag.wiring import Parts
 
-        assistant = Assistant.from_settings(settings)
+        assistant = Parts(settings).assistant
         return cls(retriever=assistant.retriever, **kwargs)
 
     def _get_relevant_documents(

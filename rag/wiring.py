@@ -26,6 +26,13 @@ if TYPE_CHECKING:
     from rag.store.chunks import ChunkStore
 
 
+def load_embedder(settings: Settings) -> Embedder:
+    """The embedder the settings ask for (engine, model, device), from the model tooling."""
+    from rag.models.load import load_embedder as load
+
+    return load(settings)
+
+
 def open_store(
     settings: Settings,
     embedder: Embedder | None = None,
@@ -41,8 +48,6 @@ def open_store(
     dimension = embedder.dimension if embedder else recorded_dimension(settings, client)
     if dimension is None:
         if load is None:
-            from rag.embedder import load_embedder
-
             load = lambda: load_embedder(settings)  # noqa: E731
         dimension = load().dimension
     return ChunkStore(settings, StoreProfile.of(settings, dimension), client)
@@ -82,8 +87,6 @@ class Parts:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            from rag.embedder import load_embedder
-
             self._embedder = load_embedder(self.settings)
         return self._embedder
 

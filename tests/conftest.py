@@ -21,8 +21,9 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from rag.embedder import Embedder, load_embedder
+from rag.embedder import Embedder
 from rag.settings import Settings
+from rag.wiring import load_embedder
 
 # The scripted LLM endpoint's fixture (`scripted`), for every test module.
 pytest_plugins = ["scripted_llm"]
@@ -155,9 +156,10 @@ def sample_copy(tmp_path: Path, sample_data_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def assistant_factory(embedder: Embedder) -> Callable[..., object]:
     from rag.answer.assistant import Assistant
+    from rag.wiring import Parts
 
     def build(data_dir: Path, **overrides: object) -> Assistant:
-        return Assistant.from_settings(make_settings(data_dir, **overrides), embedder=embedder)
+        return Parts(make_settings(data_dir, **overrides), embedder=embedder).assistant
 
     return build
 

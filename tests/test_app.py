@@ -217,10 +217,10 @@ def test_twenty_users_at_once_all_get_answers(served: str) -> None:
 def test_login_required_when_auth_is_set(sample_copy: Path, embedder: Any) -> None:
     from gradio_client import Client
 
-    from rag.answer.assistant import Assistant
+    from rag.wiring import Parts
 
     settings = make_settings(sample_copy, auth="editor:s3cret", port=free_port())
-    demo = app.build_app(Assistant.from_settings(settings, embedder=embedder))
+    demo = app.build_app(Parts(settings, embedder=embedder).assistant)
     app.launch(demo, settings, prevent_thread_lock=True, quiet=True)
     url = f"http://127.0.0.1:{settings.port}/"
     try:

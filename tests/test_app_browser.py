@@ -41,10 +41,10 @@ if not Path(CHROMIUM).exists():  # pragma: no cover - `make test` installs it
 
 def serve(data_dir: Path, embedder: Any, **overrides: object) -> tuple[Any, str]:
     import app
-    from rag.answer.assistant import Assistant
+    from rag.wiring import Parts
 
     settings = make_settings(data_dir, port=free_port(), **overrides)
-    demo = app.build_app(Assistant.from_settings(settings, embedder=embedder))
+    demo = app.build_app(Parts(settings, embedder=embedder).assistant)
     app.launch(demo, settings, prevent_thread_lock=True, quiet=True)
     return demo, f"http://127.0.0.1:{settings.port}/"
 

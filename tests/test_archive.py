@@ -17,9 +17,9 @@ from newsgen import saudi_records
 
 from ingest.pipeline import Ingestor
 from rag.errors import ConfigError
-from rag.store.archive import Archive, Article, ArticleQuery, newest_first
+from rag.store.archive import Article, ArticleQuery, newest_first
 from rag.store.chunks import ChunkStore, StoreProfile
-from rag.wiring import index_listeners
+from rag.wiring import Parts, index_listeners
 
 SEED_ID = "articles/karabakh-ceasefire-ar.txt"
 
@@ -151,7 +151,7 @@ def test_python_api_on_a_chroma_server(chroma_server: str, tmp_path: Path, embed
     settings = make_settings(tmp_path / "data", chroma_url=chroma_server)
     store = ChunkStore(settings, StoreProfile.of(settings, embedder.dimension))
     Ingestor(settings, embedder, store, index_listeners(settings, store, False)).run([SAMPLES])
-    archive = Archive.from_settings(settings)
+    archive = Parts(settings).archive
     assert {a.doc_id for a in archive.articles()} >= {SEED_ID}
     english = archive.articles(ArticleQuery(language="en"))
     report = archive.delete([a.doc_id for a in english])

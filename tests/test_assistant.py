@@ -11,13 +11,14 @@ from rag.answer.assistant import Assistant
 from rag.answer.prompts import load_prompts
 from rag.answer.result import Answer
 from rag.errors import ConfigError, InputError
+from rag.wiring import Parts
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def assistant(sample_data_dir, embedder) -> Assistant:
-    return Assistant.from_settings(make_settings(sample_data_dir), embedder=embedder)
+    return Parts(make_settings(sample_data_dir), embedder=embedder).assistant
 
 
 def assert_spans_exact(answer: Answer) -> None:

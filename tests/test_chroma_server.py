@@ -6,9 +6,8 @@ import pytest
 from conftest import SAMPLES, make_settings
 
 from ingest.pipeline import Ingestor
-from rag.answer.assistant import Assistant
 from rag.store.chunks import ChunkStore, StoreProfile
-from rag.wiring import index_listeners
+from rag.wiring import Parts, index_listeners
 
 pytestmark = pytest.mark.slow
 
@@ -26,6 +25,6 @@ def test_ingest_and_ask_through_a_chroma_server(tmp_path, chroma_server, embedde
     again = Ingestor(s, embedder, ChunkStore(s, profile)).run([SAMPLES])
     assert again.unchanged == 5 and again.chunks == 0
 
-    answer = Assistant.from_settings(s, embedder=embedder).ask("what did Erdogan demand?")
+    answer = Parts(s, embedder=embedder).assistant.ask("what did Erdogan demand?")
     assert answer.mode == "extractive"
     assert any("Erdogan" in c.supporting or "أردوغان" in c.supporting for c in answer.citations)

@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 from conftest import SAMPLES, make_settings
 
-from rag.embedder import Embedder, load_embedder, resolve_model_path
+from rag.embedder import Embedder
 from rag.errors import ModelError
+from rag.models.load import load_embedder, resolve_model_path
 from rag.models.onnx_int8 import (
     MARKER_NAME,
     ONNX_NAME,
@@ -149,10 +150,10 @@ def test_langchain_adapter(onnx_embedder: Embedder) -> None:
 
 
 def test_torch_store_queried_with_onnx(sample_data_dir: Path, onnx_embedder: Embedder) -> None:
-    from rag.answer.assistant import Assistant
+    from rag.wiring import Parts
 
     settings = make_settings(sample_data_dir, embed_backend="onnx-int8")
-    assistant = Assistant.from_settings(settings, embedder=onnx_embedder)
+    assistant = Parts(settings, embedder=onnx_embedder).assistant
     answer = assistant.ask("what did Erdogan demand?")
     assert answer.citations, answer.to_json()
     assert any("Erdogan" in c.text or "أردوغان" in c.text for c in answer.citations)

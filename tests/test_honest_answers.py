@@ -11,6 +11,7 @@ from conftest import RAG_CLI, REPO, cli_env, make_settings
 from test_honest_answers_fast import DEPENDENT, SELF_CONTAINED
 
 from rag.answer.assistant import Assistant
+from rag.wiring import Parts
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +43,7 @@ DEV_GATES = {
 
 @pytest.fixture(scope="module")
 def assistant(sample_data_dir, embedder) -> Assistant:
-    return Assistant.from_settings(make_settings(sample_data_dir), embedder=embedder)
+    return Parts(make_settings(sample_data_dir), embedder=embedder).assistant
 
 
 def history_after(assistant: Assistant, question: str) -> list[dict]:
@@ -136,7 +137,7 @@ def test_a_short_question_borrows_the_history_only_when_that_makes_it_answerable
 def test_the_planted_llm_claim_is_removed(scripted, sample_data_dir, embedder):
     llm = scripted(f'say:{PLANTED}\n\nEvidence:\n[1] "ويلتقي المنتخب في النهائي"')
     settings = make_settings(sample_data_dir, llm_base_url=llm.url, llm_retries=0)
-    bot = Assistant.from_settings(settings, embedder=embedder)
+    bot = Parts(settings, embedder=embedder).assistant
     # An answerable question, so the LLM is asked; its invented claim must not survive.
     answer = bot.ask(ERDOGAN)
     assert "France" not in answer.text and "2018" not in answer.text
@@ -151,7 +152,7 @@ def test_the_planted_claim_is_never_asked_for_an_unanswerable_question(
 ):
     llm = scripted(f"say:{PLANTED}")
     settings = make_settings(sample_data_dir, llm_base_url=llm.url, llm_retries=0)
-    answer = Assistant.from_settings(settings, embedder=embedder).ask(UNANSWERABLE[0])
+    answer = Parts(settings, embedder=embedder).assistant.ask(UNANSWERABLE[0])
     assert answer.mode == "not_found"
     assert llm.requests == []  # the evidence check said "not found" before any generation
 
@@ -159,7 +160,7 @@ def test_the_planted_claim_is_never_asked_for_an_unanswerable_question(
 def test_a_supported_llm_claim_is_kept_and_counted(scripted, sample_data_dir, embedder):
     llm = scripted("cite")  # cites the Erdogan passage, plus a claim citing passage [9]
     settings = make_settings(sample_data_dir, llm_base_url=llm.url, llm_retries=0)
-    answer = Assistant.from_settings(settings, embedder=embedder).ask(ERDOGAN)
+    answer = Parts(settings, embedder=embedder).assistant.ask(ERDOGAN)
     assert answer.mode == "llm"
     assert "withdrawal of Armenian forces" in answer.text
     assert "yacht" not in answer.text
@@ -170,7 +171,7 @@ def test_a_supported_llm_claim_is_kept_and_counted(scripted, sample_data_dir, em
 def test_the_llm_saying_not_found_is_respected(scripted, sample_data_dir, embedder):
     llm = scripted("say:The articles do not contain the answer to this question.")
     settings = make_settings(sample_data_dir, llm_base_url=llm.url, llm_retries=0)
-    answer = Assistant.from_settings(settings, embedder=embedder).ask(
+    answer = Parts(settings, embedder=embedder).assistant.ask(
         "Which group do the foreign ministers co-chair?"
     )
     assert answer.answerability is not None

@@ -17,8 +17,8 @@ import pytest
 from conftest import RAG_CLI, REPO, SEED, cli_env, make_settings
 from newsgen import english_articles
 
-from rag.embedder import load_embedder
 from rag.store.chunks import ChunkStore, StoreProfile
+from rag.wiring import load_embedder
 
 pytestmark = pytest.mark.slow
 

@@ -20,6 +20,7 @@ from rag.answer.llm import OpenAIChat
 from rag.answer.prompts import format_passages
 from rag.answer.result import Answer
 from rag.retrieve.retriever import Passage
+from rag.wiring import Parts
 
 pytestmark = pytest.mark.slow
 
@@ -91,10 +92,10 @@ def test_streams_deltas_through_the_gemma_template(tmp_path, llm_url):
 
 
 def test_llm_mode_streams_then_checks_citations(sample_copy, llm_url, embedder):
-    from rag.answer.assistant import Assistant
+    from rag.wiring import Parts
 
     settings = llm_settings(sample_copy, llm_url)
-    assistant = Assistant.from_settings(settings, embedder=embedder)
+    assistant = Parts(settings, embedder=embedder).assistant
     items = list(assistant.ask_stream("what did Erdogan demand?"))
     deltas = [i for i in items if isinstance(i, str)]
     answer = items[-1]
@@ -113,12 +114,11 @@ def test_llm_mode_streams_then_checks_citations(sample_copy, llm_url, embedder):
 
 
 def test_server_stopped_midway_falls_back_to_extractive(sample_copy, embedder):
-    from rag.answer.assistant import Assistant
 
     port = free_port()
     proc = start_server(port)
     settings = llm_settings(sample_copy, f"http://127.0.0.1:{port}/v1")
-    assistant = Assistant.from_settings(settings, embedder=embedder)
+    assistant = Parts(settings, embedder=embedder).assistant
     proc.terminate()
     proc.wait(timeout=30)
     answer = assistant.ask("ماذا طالب أردوغان؟")
@@ -128,21 +128,19 @@ def test_server_stopped_midway_falls_back_to_extractive(sample_copy, embedder):
 
 
 def test_timeout_falls_back_with_a_notice(sample_copy, llm_url, embedder):
-    from rag.answer.assistant import Assistant
 
     settings = make_settings(
         sample_copy, llm_base_url=llm_url, llm_timeout=0.05, llm_retries=0, llm_max_tokens=200
     )
-    answer = Assistant.from_settings(settings, embedder=embedder).ask("what did Lavrov offer?")
+    answer = Parts(settings, embedder=embedder).assistant.ask("what did Lavrov offer?")
     assert answer.mode == "extractive"
     assert any("timed out" in n for n in answer.notices)
 
 
 def test_followup_rewrite_prompt_runs_through_the_server(sample_copy, llm_url, embedder):
-    from rag.answer.assistant import Assistant
 
     settings = llm_settings(sample_copy, llm_url)
-    assistant = Assistant.from_settings(settings, embedder=embedder)
+    assistant = Parts(settings, embedder=embedder).assistant
     history = [
         {"role": "user", "content": "what did Erdogan demand?"},
         {"role": "assistant", "content": "The withdrawal of Armenian forces [1]."},

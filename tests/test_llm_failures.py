@@ -12,13 +12,14 @@ import pytest
 from conftest import free_port, make_settings
 
 from rag.answer.assistant import Assistant
+from rag.wiring import Parts
 
 pytestmark = pytest.mark.slow
 
 
 def assistant_for(data, url, embedder, timeout: float = 10) -> Assistant:
     settings = make_settings(data, llm_base_url=url, llm_retries=1, llm_timeout=timeout)
-    return Assistant.from_settings(settings, embedder=embedder)
+    return Parts(settings, embedder=embedder).assistant
 
 
 def test_a_5xx_is_retried_then_the_answer_is_checked(scripted, sample_data_dir, embedder):
@@ -71,7 +72,7 @@ def injected_store(sample_copy, embedder, write_files):
     from rag.wiring import index_listeners
 
     s = make_settings(sample_copy)
-    store = Assistant.from_settings(s, embedder=embedder).store
+    store = Parts(s, embedder=embedder).assistant.store
     root = write_files({"inject.txt": INJECTION})
     Ingestor(s, embedder, store, index_listeners(s, store, False)).run([root])
     return sample_copy
@@ -96,7 +97,7 @@ def test_injected_article_stays_data_in_the_prompt(scripted, injected_store, emb
 
 
 def test_injected_article_in_extractive_mode_is_quoted_not_obeyed(injected_store, embedder):
-    assistant = Assistant.from_settings(make_settings(injected_store), embedder=embedder)
+    assistant = Parts(make_settings(injected_store), embedder=embedder).assistant
     answer = assistant.ask("What did the solar farm in the north produce?")
     assert answer.mode == "extractive"
     assert answer.text.strip() != "HACKED"

@@ -14,7 +14,7 @@ from rag.answer.extractive import extractive_answer, score_sentences
 from rag.retrieve.retriever import Passage
 from rag.store.chunks import ChunkStore, StoreProfile
 from rag.store.filters import Filters
-from rag.wiring import index_listeners
+from rag.wiring import Parts, index_listeners
 
 EMBEDDER = HashEmbedder()
 
@@ -27,7 +27,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
         [SAMPLES]
     )
     assert report.ingested == 5 and not report.failures
-    return Assistant.from_settings(settings, embedder=EMBEDDER)
+    return Parts(settings, embedder=EMBEDDER).assistant
 
 
 def docs(assistant: Assistant, question: str, **kw: object) -> list[str]:

@@ -101,8 +101,8 @@ def _ingest(corpus, data):
 
 
 def _stored_texts(data):
-    from rag.embedder import load_embedder
     from rag.store.chunks import ChunkStore, StoreProfile
+    from rag.wiring import load_embedder
 
     settings = make_settings(data)
     store = ChunkStore(settings, StoreProfile.of(settings, load_embedder(settings).dimension))
@@ -443,14 +443,14 @@ def test_an_archive_cannot_expand_past_its_total_budget(tmp_path):
 def test_a_slowly_streaming_llm_meets_its_deadline(scripted, sample_data_dir, embedder):
     import time as clock
 
-    from rag.answer.assistant import Assistant
+    from rag.wiring import Parts
 
     llm = scripted("trickle")
     settings = make_settings(
         sample_data_dir, llm_base_url=llm.url, llm_retries=0, llm_timeout=5, llm_deadline=2
     )
     started = clock.monotonic()
-    answer = Assistant.from_settings(settings, embedder=embedder).ask("what did Erdogan demand?")
+    answer = Parts(settings, embedder=embedder).assistant.ask("what did Erdogan demand?")
     assert clock.monotonic() - started < 30
     assert answer.mode == "extractive"
     assert any("RAG_LLM_DEADLINE" in n for n in answer.notices)

@@ -12,14 +12,14 @@ from ingest.pipeline import Ingestor
 from rag.answer.assistant import Assistant
 from rag.store.bm25_index import Bm25Index
 from rag.store.filters import Filters
-from rag.wiring import index_listeners
+from rag.wiring import Parts, index_listeners
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def assistant(sample_data_dir, embedder) -> Assistant:
-    return Assistant.from_settings(make_settings(sample_data_dir), embedder=embedder)
+    return Parts(make_settings(sample_data_dir), embedder=embedder).assistant
 
 
 def top_docs(assistant: Assistant, query: str, mode: str = "hybrid", k: int = 3, **filters):
@@ -72,11 +72,11 @@ def test_mmr_keeps_near_copies_out_of_the_top(tmp_path, embedder, write_files):
     )
     root = write_files(copies)
     s = make_settings(tmp_path / "data")
-    store = Assistant.from_settings(s, embedder=embedder).store
+    store = Parts(s, embedder=embedder).assistant.store
     Ingestor(s, embedder, store, index_listeners(s, store, False)).run([root])
     question = "What budget did the city council approve for public schools on Monday?"
-    diverse = Assistant.from_settings(s, embedder=embedder)
-    plain = Assistant.from_settings(make_settings(s.data_dir, mmr_lambda=1.0), embedder=embedder)
+    diverse = Parts(s, embedder=embedder).assistant
+    plain = Parts(make_settings(s.data_dir, mmr_lambda=1.0), embedder=embedder).assistant
     top_plain = [p.doc_id for p in plain.retriever.retrieve(question, k=3)]
     top_mmr = [p.doc_id for p in diverse.retriever.retrieve(question, k=3)]
     assert not any("other" in d for d in top_plain)
@@ -85,7 +85,7 @@ def test_mmr_keeps_near_copies_out_of_the_top(tmp_path, embedder, write_files):
 
 def test_bm25_index_survives_restart_and_rebuilds_when_stale(sample_copy, embedder):
     s = make_settings(sample_copy)
-    store = Assistant.from_settings(s, embedder=embedder).store
+    store = Parts(s, embedder=embedder).assistant.store
     bm25_dir = s.state_dir / "bm25"
     manifest = json.loads((bm25_dir / "manifest.json").read_text())
     first = Bm25Index.open(s, store)

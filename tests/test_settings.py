@@ -49,7 +49,7 @@ def test_bad_values_name_the_variable(monkeypatch, var, value, named):
 def test_device_auto_is_cpu_without_a_gpu_and_cuda_without_one_is_refused(monkeypatch):
     import torch
 
-    from rag.embedder import resolve_device
+    from rag.models.load import resolve_device
 
     assert resolve_device("cpu") == "cpu"
     assert resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")

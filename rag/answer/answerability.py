@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from rag.answer.extractive import ScoredSentence as Sentence
+from rag.answer.result import Judgement
 from rag.errors import ConfigError
 from rag.retrieve.retriever import Passage
 from rag.text.analysis import is_stopword, prepare
@@ -59,26 +60,6 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 Rarity = Callable[[Sequence[str]], Mapping[str, float]]
 WordVectors = Callable[[Sequence[str]], np.ndarray]
-
-
-@dataclass(frozen=True)
-class Judgement:
-    """The answerability decision for one question and its retrieved passages."""
-
-    answerable: bool
-    score: float  # calibrated probability that the evidence answers the question
-    threshold: float
-    pair: str  # question language - evidence language, e.g. "en-ar"
-    features: dict[str, float] = field(default_factory=dict)
-    evidence: tuple[int, int, int] | None = None  # passage n (1-based), start, end
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "answerable": self.answerable,
-            "score": round(self.score, 4),
-            "threshold": round(self.threshold, 4),
-            "pair": self.pair,
-        }
 
 
 def content_words(text: str) -> list[str]:

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from rag.answer.answerability import AnswerabilityModel, Judgement
+from rag.answer.answerability import AnswerabilityModel
 from rag.answer.citations import check_citations
 from rag.answer.extractive import (
     ScoredSentence,
@@ -23,7 +23,7 @@ from rag.answer.extractive import (
 )
 from rag.answer.llm import ChatModel, LLMUnavailable
 from rag.answer.prompts import Prompts, excerpts, format_passages, load_prompts
-from rag.answer.result import Answer
+from rag.answer.result import Answer, Judgement
 from rag.embedder import Embedder
 from rag.errors import InputError
 from rag.retrieve.followup import (
@@ -79,19 +79,6 @@ class Assistant:
         self.prompts = prompts or load_prompts(settings.prompts_dir)
         self._word_cache: dict[str, np.ndarray] = {}
         self.answerability = answerability or AnswerabilityModel.load(settings.answerability_model)
-
-    @classmethod
-    def from_settings(
-        cls,
-        settings: Settings,
-        embedder: Embedder | None = None,
-        answerability: AnswerabilityModel | None = None,
-    ) -> Assistant:
-        """The assistant `rag.wiring.Parts` builds from settings (the one place parts are
-        built)."""
-        from rag.wiring import Parts
-
-        return Parts(settings, embedder, answerability).assistant
 
     # --- public API --------------------------------------------------------------------
     def ask(

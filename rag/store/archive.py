@@ -122,14 +122,6 @@ class Archive:
         self.store = store
         self.bm25 = bm25
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Archive:
-        """The archive `rag.wiring.Parts` builds from settings (no model is loaded when the
-        collection records its dimension)."""
-        from rag.wiring import Parts
-
-        return Parts(settings).archive
-
     # --- reading -------------------------------------------------------------------------
     def articles(
         self, query: ArticleQuery | None = None, limit: int | None = None
