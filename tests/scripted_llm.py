@@ -19,12 +19,23 @@ class ScriptedLLM:
     def __init__(self, script: list[str]) -> None:
         self.script = list(script)
         self.requests: list[dict] = []
+        self.model_id = "scripted-model"  # what GET /v1/models reports
         self.port = free_port()
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: object) -> None:
                 pass
+
+            def do_GET(self) -> None:
+                if self.path.rstrip("/") != "/v1/models":
+                    self.send_error(404)
+                    return
+                data = json.dumps({"object": "list", "data": [{"id": outer.model_id}]})
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(data.encode())
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))

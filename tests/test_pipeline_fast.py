@@ -4,17 +4,23 @@ extractive answers and their citations, without loading a model."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from conftest import SAMPLES, make_settings
 from fakes import HashEmbedder
 
 from ingest.pipeline import Ingestor
+from rag.answer.answerability import AnswerabilityModel
 from rag.answer.assistant import Assistant
 from rag.answer.extractive import extractive_answer, score_sentences
+from rag.answer.llm import OpenAIChat
+from rag.answer.result import Judgement, Status
 from rag.retrieve.retriever import Passage
 from rag.store.chunks import ChunkStore, StoreProfile
 from rag.store.filters import Filters
 from rag.wiring import Parts, index_listeners
+from webui import render
 
 EMBEDDER = HashEmbedder()
 
@@ -94,3 +100,46 @@ def test_the_llm_reads_the_best_sentences_with_their_neighbours() -> None:
     assert len(clipped) <= 52 and clipped.endswith(" …")
     block = format_passages(passages, bodies)
     assert 'n="1"' in block and "Three names Erdogan" in block and "Six" not in block
+
+
+def test_an_llm_answer_says_what_it_reads_before_its_first_word(
+    assistant: Assistant, scripted: Any
+) -> None:
+    """A status item ("reading N passages with MODEL...") comes before the first delta, with
+    the served model's name learned from GET /v1/models; the CLI and page show it."""
+    llm = scripted("say:Erdogan demanded a withdrawal [1].", "say:طالب أردوغان بالانسحاب [1].")
+    settings = assistant.settings.model_copy(update={"llm_base_url": llm.url})
+    # The hashed fake cannot judge answerability: this test is about what the stream says.
+    bot = Parts(settings, embedder=EMBEDDER, answerability=Answerable.untrained()).assistant
+    assert bot.chat_model is not None
+    bot.chat_model.identify()
+    assert bot.chat_model.model == "scripted-model"
+    assert bot.chat_model.name.startswith("scripted-model @ http://127.0.0.1")
+    items = list(bot.ask_stream("what did Erdogan demand?", k=5))
+    kinds = [type(i).__name__ for i in items]
+    assert "Status" in kinds, kinds
+    first = kinds.index("Status")
+    assert kinds[first + 1] == "str" and kinds[-1] == "Answer" and kinds.count("Status") == 1
+    status = items[first]
+    assert isinstance(status, Status)
+    assert status.text == "reading 5 passages with scripted-model…"
+    arabic = list(bot.ask_stream("ماذا طالب أردوغان؟", k=5))
+    assert any(isinstance(i, Status) and i.text.startswith("يقرأ scripted-model") for i in arabic)
+    # The page shows it until the first word arrives.
+    html = render.streaming_message("", status=status.text)
+    assert "rag-status" in html and "reading 5 passages" in html
+    assert "rag-status" not in render.streaming_message("Erdogan", status=status.text)
+
+
+class Answerable(AnswerabilityModel):
+    """Every retrieved evidence answers (a real subclass of the answerability model)."""
+
+    def judge(self, question: str, question_lang: str, passages: Any, *args: Any) -> Judgement:
+        return Judgement(True, 1.0, 0.0, f"{question_lang}-{question_lang}")
+
+
+def test_a_configured_model_name_is_kept(scripted: Any, tmp_path: Any) -> None:
+    llm = scripted()
+    chat = OpenAIChat(make_settings(tmp_path, llm_base_url=llm.url, llm_model="qwen2.5-1.5b"))
+    chat.identify()
+    assert chat.model == "qwen2.5-1.5b" and not llm.requests

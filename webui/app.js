@@ -52,9 +52,80 @@
   // The question box takes its direction from what is typed in it.
   const setDir = () => document.querySelectorAll("#rag-question textarea")
     .forEach((box) => box.setAttribute("dir", "auto"));
+  // The frame follows the reader: Arabic-first (dir=rtl, "عربي · English" labels) when the
+  // browser's language is Arabic or the reader picked it (remembered), English-first
+  // otherwise. Only the page's own bilingual labels turn; answers, sources and the articles
+  // table keep their own direction and text.
+  const ARABIC = /[\u0600-\u06FF]/;
+  const CONTENT = "#rag-chat, #rag-report, #rag-stats, table, .rag-msg, .rag-src";
+  const SEP = " · ";
+  const readerLanguage = () => {
+    const picked = localStorage.getItem("rag-lang");
+    if (picked === "ar" || picked === "en") return picked;
+    return (navigator.language || "").toLowerCase().startsWith("ar") ? "ar" : "en";
+  };
+  let lang = readerLanguage();
+  const turned = (text) => {
+    const at = text.indexOf(SEP);
+    if (at < 0 || text.indexOf(SEP, at + 1) >= 0) return null;
+    const first = text.slice(0, at), second = text.slice(at + SEP.length);
+    if (ARABIC.test(first) === ARABIC.test(second)) return null; // not an English/Arabic pair
+    const arabicFirst = ARABIC.test(first) && !/[A-Za-z]/.test(first);
+    return arabicFirst === (lang === "ar") ? null : second.trim() + SEP + first.trim();
+  };
+  const orderLabels = (root) => {
+    if (!root || (root.closest && root.closest(CONTENT))) return;
+    if (root.nodeType === Node.TEXT_NODE) {
+      const parent = root.parentElement;
+      if (parent && parent.closest(CONTENT)) return;
+      const text = turned(root.nodeValue || "");
+      if (text !== null) root.nodeValue = text;
+      return;
+    }
+    if (root.nodeType !== Node.ELEMENT_NODE) return;
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.parentElement && node.parentElement.closest(CONTENT)) continue;
+      const text = turned(node.nodeValue || "");
+      if (text !== null) node.nodeValue = text;
+    }
+    root.querySelectorAll("[placeholder], [aria-label]").forEach((el) => {
+      if (el.closest(CONTENT)) return;
+      for (const name of ["placeholder", "aria-label"]) {
+        const value = el.getAttribute(name);
+        const text = value && turned(value);
+        if (text) el.setAttribute(name, text);
+      }
+    });
+  };
+  const applyLanguage = () => {
+    const root = document.documentElement;
+    root.setAttribute("dir", lang === "ar" ? "rtl" : "ltr");
+    root.setAttribute("lang", lang);
+    document.querySelectorAll("#rag-lang").forEach((link) => {
+      link.textContent = lang === "ar" ? "English" : "العربية";
+    });
+    orderLabels(document.body);
+  };
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest("#rag-lang");
+    if (!link) return;
+    event.preventDefault();
+    lang = lang === "ar" ? "en" : "ar";
+    localStorage.setItem("rag-lang", lang);
+    applyLanguage();
+  });
   setDir();
-  new MutationObserver(() => {
+  applyLanguage();
+  new MutationObserver((mutations) => {
     setDir();
     follow();
-  }).observe(document.body, { childList: true, subtree: true });
+    for (const m of mutations) {
+      if (m.type === "characterData") orderLabels(m.target);
+      m.addedNodes.forEach((node) => orderLabels(node));
+    }
+    if (document.documentElement.getAttribute("dir") !== (lang === "ar" ? "rtl" : "ltr")) {
+      applyLanguage();
+    }
+  }).observe(document.body, { childList: true, subtree: true, characterData: true });
 }

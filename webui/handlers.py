@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr  # imported by build_app only, after Gradio itself
 
 from ingest.pipeline import Ingestor
+from rag.answer.result import Status
 from rag.errors import RagError
 from rag.store.stats import corpus_stats
 from rag.wiring import index_listeners
@@ -42,6 +43,7 @@ class Handlers:
         self.assistant = assistant
         self.settings = assistant.settings
         if assistant.chat_model is not None:
+            assistant.chat_model.identify()  # the header names the served model
             self.llm = self.mode_line = f"LLM: {assistant.chat_model.name}"
         else:
             self.mode_line = "answers quote the articles (no LLM) · الإجابات اقتباسات من المقالات"
@@ -67,7 +69,13 @@ class Handlers:
         try:
             with user_errors():
                 for item in stream:
-                    if isinstance(item, str):
+                    if isinstance(item, Status):  # the LLM is reading: say so until it writes
+                        chat[-1] = {
+                            "role": "assistant",
+                            "content": render.streaming_message(partial, status=item.text),
+                        }
+                        yield gr.skip(), chat, history
+                    elif isinstance(item, str):
                         partial += item
                         chat[-1] = {
                             "role": "assistant",

@@ -67,10 +67,14 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     ) as demo:
         history = gr.State([])
         gr.HTML(
-            '<div class="rag-header"><h1>News assistant · مساعد الأخبار</h1>'
-            '<p dir="auto">Ask in Arabic or English: every answer cites its articles.</p>'
-            '<p dir="auto">اسأل بالعربية أو بالإنجليزية: كل إجابة تذكر مصادرها من المقالات.</p>'
-            f'<p class="rag-dim" dir="auto">{render.text_html(handlers.mode_line)}</p></div>'
+            '<div class="rag-header"><a href="#" id="rag-lang" role="button">العربية</a>'
+            "<h1>News assistant · مساعد الأخبار</h1>"
+            '<p class="rag-en" dir="auto">Ask in Arabic or English: every answer cites its '
+            "articles.</p>"
+            '<p class="rag-ar" dir="auto">اسأل بالعربية أو بالإنجليزية: كل إجابة تذكر مصادرها '
+            "من المقالات.</p>"
+            f'<p class="rag-dim rag-model" dir="auto">{render.text_html(handlers.mode_line)}</p>'
+            "</div>"
         )
         with gr.Tabs():
             with gr.Tab("Chat · المحادثة", id="chat"):

@@ -70,11 +70,15 @@ def user_message(question: str) -> str:
     return f'<div class="rag-msg rag-user" dir="auto">{text_html(question)}</div>'
 
 
-def streaming_message(partial: str) -> str:
-    """An answer still arriving: the text so far and a cursor."""
+def streaming_message(partial: str, status: str = "") -> str:
+    """An answer still arriving: the text so far and a cursor; before the first word, what
+    the model is doing ("reading 5 passages with ...")."""
+    waiting = (
+        f'<span class="rag-status">{text_html(status)}</span> ' if status and not partial else ""
+    )
     return (
         f'<div class="rag-msg rag-answer" dir="auto"><div class="rag-text" dir="auto">'
-        f'{text_html(partial)}<span class="rag-cursor">▍</span></div></div>'
+        f'{waiting}{text_html(partial)}<span class="rag-cursor">▍</span></div></div>'
     )
 
 

@@ -23,7 +23,7 @@ from rag.answer.extractive import (
 )
 from rag.answer.llm import ChatModel, LLMUnavailable
 from rag.answer.prompts import Prompts, excerpts, format_passages, load_prompts
-from rag.answer.result import Answer, Judgement
+from rag.answer.result import STATUS, Answer, Judgement, Status
 from rag.embedder import Embedder
 from rag.errors import InputError
 from rag.retrieve.followup import (
@@ -110,8 +110,9 @@ class Assistant:
         retriever: Mode | None = None,
         mode: AskMode | None = None,
         filters: Filters | None = None,
-    ) -> Iterator[str | Answer]:
-        """Text deltas as they are generated, then the final checked `Answer` (last item)."""
+    ) -> Iterator[str | Status | Answer]:
+        """Text deltas as they are generated, then the final checked `Answer` (last item).
+        Before an LLM's first word, a `Status` says what it is reading."""
         question = (question or "").strip()
         if not question:
             raise InputError("question", "is empty; type a question about the articles")
@@ -242,7 +243,7 @@ class Assistant:
         sentences: list[ScoredSentence],
         judgement: Judgement,
         notices: list[str],
-    ) -> Generator[str, None, Answer]:
+    ) -> Generator[str | Status, None, Answer]:
         assert self.chat_model is not None
         messages = [
             {"role": "system", "content": self.prompts.get("system", language)},
@@ -262,6 +263,8 @@ class Assistant:
             notices.append(note)
             return extractive_answer(question, passages, sentences, self.settings, language)
 
+        template = STATUS.get(language, STATUS["en"])
+        yield Status(template.format(n=len(passages), model=self.chat_model.model))
         try:
             for delta in self.chat_model.stream(messages):
                 parts.append(delta)

@@ -32,7 +32,12 @@ class LLMUnavailable(RagError):
 
 
 class ChatModel(Protocol):
-    name: str
+    name: str  # the model and where it runs, for notices and the page's header
+    model: str  # the model's own name, for status lines
+
+    def identify(self) -> None:
+        """Ask the endpoint for the served model's name (optional; may do nothing)."""
+        ...
 
     def stream(self, messages: list[Message]) -> Iterator[str]:
         """Text deltas of the reply."""
@@ -51,14 +56,29 @@ class OpenAIChat:
 
         assert settings.llm_base_url
         self.where = redact_url(settings.llm_base_url)  # shown to users: no credentials
-        self.name = f"{settings.llm_model} @ {self.where}"
         self.settings = settings
+        self.model = settings.llm_model
+        self.name = f"{settings.llm_model} @ {self.where}"
         self.client = openai.OpenAI(
             base_url=settings.llm_base_url,
             api_key=settings.llm_api_key,
             timeout=settings.llm_timeout,
             max_retries=settings.llm_retries,
         )
+
+    def identify(self) -> None:
+        """Learn the served model's name when none was configured (RAG_LLM_MODEL=local): one
+        quick GET /models; an endpoint that does not answer it keeps the configured name."""
+        if self.settings.llm_model != "local":
+            return
+        try:
+            models = self.client.with_options(timeout=3.0, max_retries=0).models.list()
+            served = next((m.id for m in models.data if m.id), None)
+        except Exception:  # any endpoint, any failure: the name is cosmetic
+            return
+        if served:
+            self.model = served
+            self.name = f"{served} @ {self.where}"
 
     def _request(self, messages: list[Message], stream: bool):
         return self.client.chat.completions.create(

@@ -17,6 +17,20 @@ NOT_FOUND = {
 
 
 @dataclass(frozen=True)
+class Status:
+    """Work under way before the first word of an answer (e.g. "reading 5 passages with
+    qwen2.5-1.5b..."): streamed so that a slow local model does not look stuck."""
+
+    text: str
+
+
+STATUS = {
+    "en": "reading {n} passages with {model}…",
+    "ar": "يقرأ {model} {n} مقاطع…",
+}
+
+
+@dataclass(frozen=True)
 class Citation:
     """A numbered passage the answer cites, and the sentence in it that supports the claim."""
 

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from rag.cli.app import app, edge, print_json, settings_from_env
+from rag.cli.app import app, edge, err_console, print_json, settings_from_env
 
 
 @app.command()
@@ -27,6 +27,7 @@ def ask(
     as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
 ) -> None:
     """Answer a question from the stored articles, citing passages as \\[n]."""
+    from rag.answer.result import Status
     from rag.errors import ConfigError
     from rag.store.filters import Filters
     from rag.wiring import Parts
@@ -45,8 +46,12 @@ def ask(
         return
     console = Console()
     final = None
+    if assistant.chat_model is not None and mode != "extractive":
+        assistant.chat_model.identify()  # the status line names the served model
     for item in assistant.ask_stream(question, **how):
-        if isinstance(item, str):
+        if isinstance(item, Status):
+            err_console.print(f"[dim]{escape(item.text)}[/]", highlight=False)
+        elif isinstance(item, str):
             console.print(item, end="", highlight=False, markup=False)
         else:
             final = item
