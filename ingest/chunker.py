@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from rag.embedder import Embedder
+from typing import Protocol
+
 from rag.store.documents import Chunk, Document, chunk_id_for, chunk_metadata
 
 # Coarse to fine: paragraphs, lines, then sentence ends in Latin and Arabic script
@@ -10,10 +11,18 @@ from rag.store.documents import Chunk, Document, chunk_id_for, chunk_metadata
 SEPARATORS = ["\n\n", "\n", ". ", "۔", "؟", "? ", "! ", "؛", "; ", "،", ", ", " ", ""]
 
 
+class TokenCount(Protocol):
+    """What chunking needs of the embedder (an `Embedder`, or a tokenizer-only counter)."""
+
+    passage_prompt: str
+
+    def count_tokens(self, text: str) -> int: ...
+
+
 class Chunker:
     """Splits documents into chunks that fit the embedder window, prompt included."""
 
-    def __init__(self, embedder: Embedder, chunk_tokens: int, chunk_overlap: int) -> None:
+    def __init__(self, embedder: TokenCount, chunk_tokens: int, chunk_overlap: int) -> None:
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
         self.embedder = embedder

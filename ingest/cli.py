@@ -59,9 +59,14 @@ def run_ingest(settings: Settings, paths: list[Path], rebuild: bool, quiet: bool
     from ingest.pipeline import Ingestor
     from rag.wiring import Parts
 
+    engine: type[Ingestor] = Ingestor
+    if settings.ingest_engine == "ray":
+        from ingest.ray_engine import RayIngestor
+
+        engine = RayIngestor
     parts = Parts(settings)
     parts.embedder  # noqa: B018 - load the model first: the store checks its dimension
-    ingestor = Ingestor.from_parts(parts, rebuild=rebuild)
+    ingestor = engine.from_parts(parts, rebuild=rebuild)
     columns = (
         TextColumn("[bold]ingest"),
         BarColumn(),
@@ -89,11 +94,24 @@ def ingest(
     workers: int = typer.Option(
         0, "--workers", min=0, help="Embedding processes (default: RAG_INGEST_WORKERS)."
     ),
+    engine: str = typer.Option(
+        None, "--engine", help="local or ray (default: RAG_INGEST_ENGINE, local)."
+    ),
+    ray_address: str = typer.Option(
+        None,
+        "--ray-address",
+        help="Ray cluster for --engine ray (default: RAG_RAY_ADDRESS; empty: a local Ray).",
+    ),
 ) -> None:
     """Ingest articles: .txt .md .html .json .jsonl .csv and .zip of these, recursively."""
+    from rag.errors import ConfigError
+
+    if engine not in (None, "local", "ray"):
+        raise ConfigError(f"--engine {engine}: use local or ray")
     settings = settings_from_env()
-    if workers:
-        settings = settings.model_copy(update={"ingest_workers": workers})
+    updates: dict[str, Any] = {"ingest_workers": workers or None, "ingest_engine": engine,
+                               "ray_address": ray_address}  # fmt: skip
+    settings = settings.model_copy(update={k: v for k, v in updates.items() if v is not None})
     report = run_ingest(settings, paths, rebuild, quiet=as_json)
     if as_json:
         print_json(report.to_json())

@@ -10,11 +10,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import queue
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -23,8 +21,9 @@ import numpy as np
 
 from ingest.chunker import Chunker
 from ingest.documents import MAX_ID_CHARS, legacy_position, text_hash, to_document
-from ingest.readers import Failure, iter_records, unexpected
+from ingest.readers import Failure, RawRecord, iter_records, unexpected
 from ingest.report import IngestReport
+from ingest.stages import Consumer, Stage
 from rag.embedder import Embedder
 from rag.settings import Settings
 from rag.store.chunks import ChunkStore
@@ -56,11 +55,36 @@ class Progress(Protocol):
 
 
 @dataclass
-class _Work:
+class Work:
     doc: Document
     text_hash: str
     chunks: list[Chunk]
     old: DocRecord | None
+
+
+@dataclass
+class Prepared:
+    """One record read and cleaned: a document, or why there is none. A distributed engine
+    also chunks it where it was read (`chunks`, or `chunk_error`)."""
+
+    where: str
+    doc: Document | None = None
+    failure: str = ""
+    chunks: list[Chunk] | None = None
+    chunk_error: str = ""
+
+
+def prepare(item: RawRecord | Failure, root: Path) -> Prepared:
+    """A read record (or a reader's failure) as a cleaned document or a failure line."""
+    if isinstance(item, Failure):
+        return Prepared(item.where, failure=item.reason)
+    try:
+        doc = to_document(item, root)
+    except Exception as exc:  # cleaning must not cost the rest of the run
+        return Prepared(item.origin, failure=unexpected("could not be cleaned", exc))
+    if doc is None:
+        return Prepared(item.origin, failure="no text left after removing markup and boilerplate")
+    return Prepared(item.origin, doc)
 
 
 class Ingestor:
@@ -133,16 +157,12 @@ class Ingestor:
 
         to_embed: queue.Queue[Any] = queue.Queue(maxsize=2)
         to_write: queue.Queue[Any] = queue.Queue(maxsize=2)
-        producer = _Stage(lambda: self._produce(paths, report, tick), to_embed)
-        writer = _Consumer(lambda item: self._write(item, report, tick), to_write)
+        producer = Stage(lambda: self._produce(paths, report, tick), to_embed)
+        writer = Consumer(lambda item: self._write(item, report, tick), to_write)
         producer.start()
         writer.start()
         try:
-            if self.settings.ingest_workers > 1:
-                self._embed_in_workers(producer, writer)
-            else:
-                for batch in producer.results():
-                    writer.put((batch, self.embedder.embed_documents(_texts(batch))))
+            self._embed(producer.results(), writer.put)
         finally:
             producer.stop()
             writer.close()
@@ -151,85 +171,83 @@ class Ingestor:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _embed_in_workers(self, producer: _Stage, writer: _Consumer) -> None:
-        """Stage 2 over RAG_INGEST_WORKERS processes; batches reach the writer in order."""
+    def _embed(self, batches: Iterator[list[Work]], write: Callable[[Any], None]) -> None:
+        """Stage 2: embed each batch and hand it to the writer, in order (a distributed
+        engine overrides this with its actor pool)."""
+        if self.settings.ingest_workers <= 1:
+            for batch in batches:
+                write((batch, self.embedder.embed_documents(chunk_texts(batch))))
+            return
         from ingest.workers import EmbedPool
 
         pool = EmbedPool(self.settings, self.settings.ingest_workers)
-        in_flight: deque[tuple[list[_Work], Future[np.ndarray]]] = deque()
         try:
-            for batch in producer.results():
-                in_flight.append((batch, pool.submit(_texts(batch))))
-                while len(in_flight) > pool.workers:
-                    done, future = in_flight.popleft()
-                    writer.put((done, pool.result(future)))
-            while in_flight:
-                done, future = in_flight.popleft()
-                writer.put((done, pool.result(future)))
+            in_order(
+                batches, lambda b: pool.submit(chunk_texts(b)), pool.result, pool.workers, write
+            )
         finally:
             pool.close()
 
     # --- stage 1: read, clean, classify, chunk ---------------------------------------
     def _produce(
         self, paths: Sequence[Path], report: IngestReport, tick: Callable[..., None]
-    ) -> Iterator[list[_Work]]:
+    ) -> Iterator[list[Work]]:
         seen_ids: dict[str, str] = {}
         run_texts: dict[str, str] = {}
-        pending: list[Document] = []
-        batch: list[_Work] = []
+        pending: list[Prepared] = []
+        batch: list[Work] = []
         batch_chunks = 0
         yielded = False
         last_file = ""
-        for root in paths:
-            for item in iter_records([root], self.settings):
-                where = item.where if isinstance(item, Failure) else item.origin
-                top = _file_of(where)
-                if top != last_file:
-                    last_file = top
-                    tick(files=1)
-                if isinstance(item, Failure):
-                    report.fail(item.where, item.reason)
-                    continue
-                try:
-                    doc = to_document(item, root)
-                except Exception as exc:  # cleaning must not cost the rest of the run
-                    report.fail(item.origin, unexpected("could not be cleaned", exc))
-                    continue
-                if doc is None:
-                    report.fail(item.origin, "no text left after removing markup and boilerplate")
-                    continue
-                if self.namespace and not doc.doc_id.startswith(self.namespace):
-                    doc = self._namespaced(doc, report)
-                if len(doc.doc_id) > MAX_ID_CHARS:
-                    report.fail(
-                        item.origin,
-                        f"`id` is {len(doc.doc_id):,} characters, over {MAX_ID_CHARS}; "
-                        "shorten the record's id field",
-                    )
-                    continue
-                if doc.doc_id in seen_ids:
-                    report.fail(
-                        item.origin,
-                        f"doc id {doc.doc_id!r} already used by {seen_ids[doc.doc_id]} in this "
-                        "run; kept the first (give each record a unique `id` field)",
-                    )
-                    continue
-                seen_ids[doc.doc_id] = item.origin
-                pending.append(doc)
-                if len(pending) >= DOCS_PER_LOOKUP:
-                    for work in self._classify(pending, report, run_texts):
-                        batch.append(work)
-                        batch_chunks += len(work.chunks)
-                        # A small first batch starts the embedder early; later ones are
-                        # big, so that sorting by length inside a batch wastes little on
-                        # padding and the writes cost few Chroma commits.
-                        if batch_chunks >= (self.chunks_per_batch if yielded else self.first_batch):
-                            yield batch
-                            batch, batch_chunks, yielded = [], 0, True
-                    pending = []
+        for prep in self._prepared(paths):
+            top = _file_of(prep.where)
+            if top != last_file:
+                last_file = top
+                tick(files=1)
+            if prep.doc is None:
+                report.fail(prep.where, prep.failure)
+                continue
+            doc = prep.doc
+            if self.namespace and not doc.doc_id.startswith(self.namespace):
+                doc = self._namespaced(doc, report)
+                prep = Prepared(prep.where, doc)  # chunk ids follow the new doc id
+            if len(doc.doc_id) > MAX_ID_CHARS:
+                report.fail(
+                    prep.where,
+                    f"`id` is {len(doc.doc_id):,} characters, over {MAX_ID_CHARS}; "
+                    "shorten the record's id field",
+                )
+                continue
+            if doc.doc_id in seen_ids:
+                report.fail(
+                    prep.where,
+                    f"doc id {doc.doc_id!r} already used by {seen_ids[doc.doc_id]} in this "
+                    "run; kept the first (give each record a unique `id` field)",
+                )
+                continue
+            seen_ids[doc.doc_id] = prep.where
+            pending.append(prep)
+            if len(pending) >= DOCS_PER_LOOKUP:
+                for work in self._classify(pending, report, run_texts):
+                    batch.append(work)
+                    batch_chunks += len(work.chunks)
+                    # A small first batch starts the embedder early; later ones are big, so
+                    # that sorting by length inside a batch wastes little on padding and the
+                    # writes cost few Chroma commits.
+                    if batch_chunks >= (self.chunks_per_batch if yielded else self.first_batch):
+                        yield batch
+                        batch, batch_chunks, yielded = [], 0, True
+                pending = []
         batch.extend(self._classify(pending, report, run_texts))
         if batch:
             yield batch
+
+    def _prepared(self, paths: Sequence[Path]) -> Iterator[Prepared]:
+        """The records under `paths`, read and cleaned, in order (a distributed engine
+        overrides this: it reads, cleans and chunks on the cluster)."""
+        for root in paths:
+            for item in iter_records([root], self.settings):
+                yield prepare(item, root)
 
     def _namespaced(self, doc: Document, report: IngestReport) -> Document:
         doc_id = self.namespace + doc.doc_id
@@ -241,14 +259,17 @@ class Ingestor:
         return dataclasses.replace(doc, doc_id=doc_id)
 
     def _classify(
-        self, docs: list[Document], report: IngestReport, run_texts: dict[str, str]
-    ) -> Iterator[_Work]:
-        if not docs:
+        self, prepared: list[Prepared], report: IngestReport, run_texts: dict[str, str]
+    ) -> Iterator[Work]:
+        if not prepared:
             return
+        docs = [p.doc for p in prepared if p.doc is not None]
         hashes = {d.doc_id: text_hash(d) for d in docs}
         existing = self.store.get_docs([d.doc_id for d in docs])
         owners = self.store.owners_of_texts(list(hashes.values()))
-        for doc in docs:
+        for prep in prepared:
+            doc = prep.doc
+            assert doc is not None
             old = existing.get(doc.doc_id)
             if old is not None and old.content_hash == doc.content_hash and not old.deleting:
                 report.unchanged += 1
@@ -266,18 +287,21 @@ class Ingestor:
                     {"doc_id": doc.doc_id, "duplicate_of": owner, "where": doc.origin}
                 )
                 continue
+            if prep.chunk_error:
+                report.fail(doc.origin, prep.chunk_error)
+                continue
             try:
-                chunks = self.chunker.split(doc)
+                chunks = prep.chunks if prep.chunks is not None else self.chunker.split(doc)
             except Exception as exc:  # one article's chunking must not cost the rest
                 report.fail(doc.origin, unexpected("could not be chunked", exc))
                 continue
             run_texts[th] = doc.doc_id
-            yield _Work(doc, th, chunks, old)
+            yield Work(doc, th, chunks, old)
 
     # --- stage 3: write ---------------------------------------------------------------
     def _write(
         self,
-        item: tuple[list[_Work], np.ndarray],
+        item: tuple[list[Work], np.ndarray],
         report: IngestReport,
         tick: Callable[..., None],
     ) -> None:
@@ -304,7 +328,27 @@ class Ingestor:
             tick(documents=1, chunks=len(work.chunks))
 
 
-def _texts(batch: list[_Work]) -> list[str]:
+def in_order(
+    batches: Iterator[list[Work]],
+    submit: Callable[[list[Work]], Any],
+    result: Callable[[Any], np.ndarray],
+    parallel: int,
+    write: Callable[[Any], None],
+) -> None:
+    """Keep `parallel` batches embedding at once (plus one queued); hand each batch and its
+    vectors to `write` in the order the batches came."""
+    in_flight: deque[tuple[list[Work], Any]] = deque()
+    for batch in batches:
+        in_flight.append((batch, submit(batch)))
+        while len(in_flight) > parallel:
+            done, pending = in_flight.popleft()
+            write((done, result(pending)))
+    while in_flight:
+        done, pending = in_flight.popleft()
+        write((done, result(pending)))
+
+
+def chunk_texts(batch: list[Work]) -> list[str]:
     return [c.text for work in batch for c in work.chunks]
 
 
@@ -313,76 +357,3 @@ def _file_of(where: str) -> str:
     top = where.split("!", 1)[0]
     head, sep, tail = top.rpartition("#")
     return head if sep and tail.isdigit() else top
-
-
-class _Stage(threading.Thread):
-    """Runs a generator in a thread, handing its items (or its exception) through a queue."""
-
-    _END = object()
-
-    def __init__(self, make: Callable[[], Iterator[Any]], out: queue.Queue[Any]) -> None:
-        super().__init__(daemon=True)
-        self.make = make
-        self.out = out
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        try:
-            for item in self.make():
-                while not self.stopped.is_set():
-                    try:
-                        self.out.put(item, timeout=0.2)
-                        break
-                    except queue.Full:
-                        continue
-                if self.stopped.is_set():
-                    return
-            self.out.put(self._END)
-        except BaseException as exc:  # handed to the consumer, re-raised there
-            self.out.put(exc)
-
-    def results(self) -> Iterator[Any]:
-        while True:
-            item = self.out.get()
-            if item is self._END:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-
-    def stop(self) -> None:
-        self.stopped.set()
-
-
-class _Consumer(threading.Thread):
-    """Applies a function to queued items in a thread; its first error surfaces on close."""
-
-    _END = object()
-
-    def __init__(self, fn: Callable[[Any], None], inbox: queue.Queue[Any]) -> None:
-        super().__init__(daemon=True)
-        self.fn = fn
-        self.inbox = inbox
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        while True:
-            item = self.inbox.get()
-            if item is self._END:
-                return
-            if self.error is None:
-                try:
-                    self.fn(item)
-                except BaseException as exc:  # kept, re-raised in the caller's thread
-                    self.error = exc
-
-    def put(self, item: Any) -> None:
-        if self.error is not None:
-            raise self.error
-        self.inbox.put(item)
-
-    def close(self) -> None:
-        self.inbox.put(self._END)
-        self.join()
-        if self.error is not None:
-            raise self.error

@@ -60,6 +60,24 @@ def iter_records(paths: Sequence[Path], settings: Settings) -> Iterator[RawRecor
     ancestors is reported once instead of walked. Files over RAG_MAX_FILE_MB and zip
     members over RAG_MAX_ZIP_RATIO are refused before they are read.
     """
+    for item in iter_files(paths):
+        if isinstance(item, Failure):
+            yield item
+        else:
+            yield from _read_file(item.path, item.info, settings)
+
+
+@dataclass(frozen=True)
+class FileUnit:
+    """One input file to read, as the walk found it."""
+
+    path: Path
+    info: os.stat_result
+
+
+def iter_files(paths: Sequence[Path]) -> Iterator[FileUnit | Failure]:
+    """The files `iter_records` reads, in its order, and the failures of the walk itself
+    (a distributed ingest reads each file on whichever node, with `read_file`)."""
     for given in paths:
         path = Path(given)  # tolerate str paths from callers
         where = str(path)
@@ -69,7 +87,7 @@ def iter_records(paths: Sequence[Path], settings: Settings) -> Iterator[RawRecor
             yield Failure(where, _stat_error(path, exc))
             continue
         if stat.S_ISDIR(info.st_mode):
-            yield from _walk(path, info, settings)
+            yield from _walk(path, info)
         elif _extension(path) not in SUPPORTED_EXTENSIONS:
             ext = _extension(path) or "no extension"
             yield Failure(
@@ -77,7 +95,17 @@ def iter_records(paths: Sequence[Path], settings: Settings) -> Iterator[RawRecor
                 f"unsupported file type ({ext}); supported: {', '.join(SUPPORTED_EXTENSIONS)}",
             )
         else:
-            yield from _read_file(path, info, settings)
+            yield FileUnit(path, info)
+
+
+def read_file(path: Path, settings: Settings) -> Iterator[RawRecord | Failure]:
+    """The records of one file `iter_files` listed (stat again: it may have changed)."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        yield Failure(str(path), _stat_error(path, exc))
+        return
+    yield from _read_file(path, info, settings)
 
 
 # --------------------------------------------------------------------------------------
@@ -101,9 +129,7 @@ def _stat_error(path: Path, exc: OSError) -> str:
     return f"cannot open: {exc.strerror or exc}"
 
 
-def _walk(
-    root: Path, root_info: os.stat_result, settings: Settings
-) -> Iterator[RawRecord | Failure]:
+def _walk(root: Path, root_info: os.stat_result) -> Iterator[FileUnit | Failure]:
     """Depth-first, sorted walk with an explicit stack (no recursion limit on deep trees)."""
     root_key = (root_info.st_dev, root_info.st_ino)
     seen = {root_key}  # every directory entered, so a directory reached twice is read once
@@ -149,7 +175,7 @@ def _walk(
             ancestors[child_key] = child
             stack.append((child_key, listing))
         elif _extension(child) in SUPPORTED_EXTENSIONS:
-            yield from _read_file(child, info, settings)
+            yield FileUnit(child, info)
 
 
 def _list_dir(path: Path) -> Iterator[os.DirEntry[str]] | Failure:

@@ -90,6 +90,23 @@ class Settings(BaseSettings):
         description="Embedding processes for ingest; each gets RAG_THREADS / workers threads "
         "and its own copy of the model (~0.5 GB).",
     )
+    ingest_engine: Literal["local", "ray"] = Field(
+        "local",
+        description="Bulk ingest engine: local (this process) or ray (Ray Data reads, cleans and "
+        "chunks; an actor pool embeds; this process writes). Needs the ray extra.",
+    )
+    ray_address: str = Field(
+        "",
+        description="Ray cluster for RAG_INGEST_ENGINE=ray (ray://host:10001, or auto for a "
+        "running local cluster). Empty: start a local Ray for the ingest.",
+    )
+    ray_actors: int = Field(
+        0,
+        ge=0,
+        le=1024,
+        description="Embedding actors for the ray engine, one model each. 0: one per GPU when "
+        "the cluster has GPUs, else one per RAG_THREADS CPUs.",
+    )
     min_free_mb: float = Field(
         100.0,
         ge=0,

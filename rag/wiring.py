@@ -33,6 +33,13 @@ def load_embedder(settings: Settings) -> Embedder:
     return load(settings)
 
 
+def load_token_counter(settings: Settings) -> Any:
+    """The embedder's token counter without its weights (chunking on other nodes)."""
+    from rag.models.load import load_token_counter as load
+
+    return load(settings)
+
+
 def open_store(
     settings: Settings,
     embedder: Embedder | None = None,

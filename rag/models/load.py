@@ -141,3 +141,32 @@ def load_embedder(settings: Settings) -> Embedder:
             "hub cannot be reached. Set RAG_EMBED_MODEL to a local sentence-transformers "
             "directory, or unset it to use the bundled multilingual-e5-small."
         ) from None
+
+
+class TokenCounter:
+    """The embedder's token count from its tokenizer file alone, without the weights: what
+    chunking needs (the ray engine's read actors stay light). Counts as the embedder does."""
+
+    def __init__(self, model_dir: Path) -> None:
+        import json
+
+        from tokenizers import Tokenizer
+
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.no_truncation()
+        self.tokenizer.no_padding()
+        config = model_dir / "config_sentence_transformers.json"
+        prompts = json.loads(config.read_text()).get("prompts", {}) if config.is_file() else {}
+        self.passage_prompt = prompts.get("passage", prompts.get("document", ""))
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer.encode(text, add_special_tokens=False).ids)
+
+
+def load_token_counter(settings: Settings) -> TokenCounter | Embedder:
+    """A `TokenCounter` for the configured model when it has a tokenizer file, else the
+    embedder itself."""
+    path = Path(resolve_model_path(settings))
+    if (path / "tokenizer.json").is_file():
+        return TokenCounter(path)
+    return load_embedder(settings)
