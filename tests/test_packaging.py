@@ -83,10 +83,12 @@ def test_the_installed_wheel_answers_on_the_seed(wheel: Path, tmp_path: Path) ->
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     py = env_dir / "bin" / "python"
+    bare = cli_env()
+    bare.pop("PYTHONPATH", None)  # a checkout on the path would look installed already
     subprocess.run(
         [str(py), "-m", "pip", "install", "-q", "--no-index", "--no-deps", str(wheel)],
         check=True,
-        env=cli_env(),
+        env=bare,
     )
     site = subprocess.run(
         [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
@@ -96,8 +98,7 @@ def test_the_installed_wheel_answers_on_the_seed(wheel: Path, tmp_path: Path) ->
     (Path(site) / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     work = tmp_path / "work"
     work.mkdir()
-    env = cli_env(RAG_DATA_DIR=str(work / "data"))
-    env.pop("PYTHONPATH", None)
+    env = bare | {"RAG_DATA_DIR": str(work / "data")}
     env["PATH"] = f"{env_dir / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     where = subprocess.run(
         [str(py), "-c", "import rag, rag.settings as s; print(rag.__file__); "
