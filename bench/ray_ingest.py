@@ -2,11 +2,13 @@
 same articles, in one run.
 
     .venv/bin/python bench/ray_ingest.py [--arabic 150] [--english 150] [--actors 1,2]
+                                         [--rounds 2]
 
 Each configuration ingests the same corpus (SaudiNewsNet + BBC from the shared data) into a
 fresh store. The Ray rows run on one local Ray (all of this machine's CPUs), started once
 and kept warm, so its start-up (reported on its own) is not in the rates. Throughput is
-chunks stored per second of the whole ingest (read, clean, chunk, embed, write); the last
+chunks stored per second of the whole ingest (read, clean, chunk, embed, write), the median
+of interleaved rounds; the last
 column projects N actors from the per-actor rate of the 1-actor run (embedding is what
 scales; the one writer stays one).
 """
@@ -32,7 +34,7 @@ from rag.settings import Settings  # noqa: E402
 from rag.wiring import Parts  # noqa: E402
 
 sys.path.insert(0, str(_HERE))
-from common import print_table, require_data, write_corpus  # noqa: E402
+from common import median, print_table, require_data, write_corpus  # noqa: E402
 
 
 def run(engine: type[Ingestor], settings: Settings, corpus: Path) -> tuple[int, float]:
@@ -48,10 +50,13 @@ def main() -> None:
     parser.add_argument("--arabic", type=int, default=150)
     parser.add_argument("--english", type=int, default=150)
     parser.add_argument("--actors", default="1,2", help="actor counts to run, comma separated")
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds (medians)")
     args = parser.parse_args()
     require_data()
     logging.basicConfig(level=logging.WARNING)
     import ray
+
+    from ingest.ray_engine import ray_session  # quiets Ray's own logging
 
     with tempfile.TemporaryDirectory() as tmp:
         corpus = write_corpus(Path(tmp) / "corpus", args.arabic, args.english)
@@ -59,33 +64,48 @@ def main() -> None:
         started = time.perf_counter()
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
         ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False)
+        ray_session(base).__enter__()  # connected already: only quiets the logs
         ray_start = time.perf_counter() - started
         resources = ray.cluster_resources()
-        rows, per_actor = [], 0.0
-        local_chunks, local_s = run(Ingestor, base.model_copy(update={
-            "data_dir": Path(tmp) / "local"}), corpus)  # fmt: skip
-        local_rate = local_chunks / local_s
-        rows.append(["local engine", "-", str(local_chunks), f"{local_s:.1f}",
-                     f"{local_rate:.1f}", "1.00", "-"])  # fmt: skip
+        cpus = int(resources.get("CPU", 1))
+        configs: list[tuple[str, str, type[Ingestor], dict[str, object]]] = [
+            ("local engine", "1 process", Ingestor, {}),
+            (f"local, --workers {cpus}", f"{cpus} processes, 1 thread each", Ingestor,
+             {"ingest_workers": cpus}),
+        ]  # fmt: skip
         for actors in [int(a) for a in args.actors.split(",")]:
-            settings = base.model_copy(update={
-                "data_dir": Path(tmp) / f"ray-{actors}", "ray_actors": actors,
-                "ingest_engine": "ray"})  # fmt: skip
-            shape = plan(settings, resources)
-            chunks, seconds = run(RayIngestor, settings, corpus)
-            rate = chunks / seconds
-            if actors == 1:
-                per_actor = rate
-            rows.append([f"ray, {actors} actor{'s' * (actors > 1)}",
-                         f"{shape['threads']} threads each", str(chunks), f"{seconds:.1f}",
-                         f"{rate:.1f}", f"{rate / local_rate:.2f}",
-                         f"{per_actor * actors:.1f}" if per_actor else "-"])  # fmt: skip
+            update: dict[str, object] = {"ray_actors": actors, "ingest_engine": "ray"}
+            threads = plan(base.model_copy(update=update), resources)["threads"]
+            configs.append((f"ray, {actors} actor(s)", f"{threads} thread(s) each", RayIngestor,
+                            update))  # fmt: skip
+        # Rounds interleave the configurations, so that machine noise hits all alike.
+        seconds: dict[str, list[float]] = {name: [] for name, *_ in configs}
+        chunks: dict[str, int] = {}
+        for round_no in range(args.rounds):
+            for name, _, engine, update in configs:
+                settings = base.model_copy(
+                    update={"data_dir": Path(tmp) / f"{name}-{round_no}", **update}
+                )
+                chunks[name], took = run(engine, settings, corpus)
+                seconds[name].append(took)
+        rows: list[list[str]] = []
+        local_rate = per_actor = 0.0
+        for name, shape, _, update in configs:
+            rate = chunks[name] / median(seconds[name])
+            local_rate = local_rate or rate
+            row = [name, shape, str(chunks[name]), f"{median(seconds[name]):.1f}",
+                   f"{rate:.1f}", f"{rate / local_rate:.2f}", "-"]  # fmt: skip
+            if "ray_actors" in update:
+                actors = int(update["ray_actors"])  # type: ignore[call-overload]
+                per_actor = per_actor or rate / actors
+                row[-1] = f"{per_actor * actors:.1f}"
+            rows.append(row)
         ray.shutdown()
     print_table(
         f"ingest of {args.arabic} Arabic + {args.english} English articles; "
         f"local Ray start-up {ray_start:.1f} s (not in the rates); "
         f"cluster {resources.get('CPU', 0):.0f} CPUs, {resources.get('GPU', 0):.0f} GPUs",
-        ["engine", "actors", "chunks", "seconds", "chunks/s", "vs local", "N x 1-actor rate"],
+        ["engine", "embedding", "chunks", "seconds", "chunks/s", "vs local", "N x 1-actor rate"],
         rows,
     )
 

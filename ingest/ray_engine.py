@@ -66,7 +66,7 @@ class RayIngestor(Ingestor):
         dataset = ray.data.from_items(rows, override_num_blocks=min(len(rows), 512)).flat_map(
             ReadAndChunk,
             fn_constructor_kwargs={"settings": self.settings},
-            concurrency=self._plan["readers"],
+            compute=ray.data.ActorPoolStrategy(size=self._plan["readers"]),
             num_cpus=READ_CPUS,
         )
         for row in dataset.iter_rows():
@@ -175,12 +175,14 @@ def ray_session(settings: Settings) -> Iterator[Any]:
             "RAG_INGEST_ENGINE=ray needs Ray: pip install 'ray[data]==2.60.0' (the project's "
             "`ray` extra; make test installs it), or use --engine local"
         ) from None
+    import ray.data
+
+    for name in ("ray", "ray.data"):  # execution plans and stats are not the user's report
+        logging.getLogger(name).setLevel(logging.ERROR)
     if ray.is_initialized():
         yield ray
         return
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    for name in ("ray", "ray.data"):  # execution plans and stats are not the user's report
-        logging.getLogger(name).setLevel(logging.WARNING)
     try:
         ray.init(
             address=settings.ray_address or None,
