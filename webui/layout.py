@@ -67,7 +67,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     ) as demo:
         history = gr.State([])
         gr.HTML(
-            '<div class="rag-header"><a href="#" id="rag-lang" role="button">العربية</a>'
+            '<div class="rag-header"><div class="rag-top">'
+            '<a href="#" id="rag-lang" role="button">العربية</a></div>'
             "<h1>News assistant · مساعد الأخبار</h1>"
             '<p class="rag-en" dir="auto">Ask in Arabic or English: every answer cites its '
             "articles.</p>"
