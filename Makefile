@@ -99,6 +99,8 @@ bench: install-dev model
 	$(BIN)/python bench/embed.py
 	$(BIN)/python bench/ingest.py
 	RAG_EMBED_BACKEND=onnx-int8 $(BIN)/python bench/query.py
+	$(BIN)/python bench/ray_ingest.py
+	$(BIN)/python bench/cli.py
 
 clean:
 	rm -rf $(VENV) data
