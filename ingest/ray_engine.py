@@ -14,6 +14,7 @@ resume. Inputs must be paths every node can read (a shared file system).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import pickle
@@ -84,10 +85,10 @@ class RayIngestor(Ingestor):
         )
         remote = ray.remote(**options)(EmbedActor)
         pool = [remote.remote(settings) for _ in range(actors)]
-        turn = iter(range(1 << 62))
+        turns = itertools.cycle(pool)  # round robin; in_order keeps at most one queued each
 
         def submit(batch: list[Work]) -> Any:
-            return pool[next(turn) % actors].embed.remote(chunk_texts(batch))
+            return next(turns).embed.remote(chunk_texts(batch))
 
         def result(ref: Any) -> Any:
             try:

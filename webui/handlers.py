@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr  # imported by build_app only, after Gradio itself
 
 from ingest.pipeline import Ingestor
-from rag.answer.result import Status
+from rag.answer.result import Answer, Status
 from rag.errors import RagError
 from rag.store.stats import corpus_stats
 from rag.wiring import index_listeners
@@ -69,21 +69,17 @@ class Handlers:
         try:
             with user_errors():
                 for item in stream:
-                    if isinstance(item, Status):  # the LLM is reading: say so until it writes
-                        chat[-1] = {
-                            "role": "assistant",
-                            "content": render.streaming_message(partial, status=item.text),
-                        }
-                        yield gr.skip(), chat, history
-                    elif isinstance(item, str):
-                        partial += item
-                        chat[-1] = {
-                            "role": "assistant",
-                            "content": render.streaming_message(partial),
-                        }
-                        yield gr.skip(), chat, history
-                    else:
+                    if isinstance(item, Answer):
                         answer = item
+                        continue
+                    # A Status says what the LLM reads until its first word; text grows.
+                    status = item.text if isinstance(item, Status) else ""
+                    partial += item if isinstance(item, str) else ""
+                    chat[-1] = {
+                        "role": "assistant",
+                        "content": render.streaming_message(partial, status=status),
+                    }
+                    yield gr.skip(), chat, history
         except gr.Error as exc:
             chat[-1] = {"role": "assistant", "content": render.notice_html(f"error: {exc}")}
             yield gr.skip(), chat, history
