@@ -176,6 +176,13 @@ class Settings(BaseSettings):
     )
     llm_retries: int = Field(2, ge=0, le=10, description="Retries on 429/5xx/connection errors.")
     llm_max_tokens: int = Field(512, ge=16, description="Most tokens the LLM may generate.")
+    llm_passages: int = Field(
+        3,
+        ge=1,
+        le=20,
+        description="Passages the LLM reads (the best-ranked of the k retrieved), each as its "
+        "best sentence with the neighbours that fit: fewer tokens, a sooner first word on a CPU.",
+    )
     llm_temperature: float = Field(0.1, ge=0, le=2, description="LLM sampling temperature.")
     answer_mode: Literal["auto", "extractive", "llm"] = Field(
         "auto", description="auto: LLM when RAG_LLM_BASE_URL is set, else extractive."

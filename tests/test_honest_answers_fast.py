@@ -225,3 +225,19 @@ def test_more_evidence_never_lowers_the_score():
 def test_judgement_json_is_small_and_plain():
     j = Judgement(False, 0.12345, 0.5, "en-ar", {"coverage": 0.0})
     assert j.to_json() == {"answerable": False, "score": 0.1235, "threshold": 0.5, "pair": "en-ar"}
+
+
+@pytest.mark.parametrize(
+    "hedge",
+    [
+        "The articles do not contain the answer to this question. [1]",
+        "لا تتضمن المقالات المتاحة إجابة عن هذا السؤال. [1]",
+    ],
+)
+def test_a_cited_not_found_sentence_beside_real_claims_is_removed(hedge):
+    # Seen with the local 1.5B model: a claim, then "do not contain [2]" citing a passage.
+    raw = f"Erdogan demanded the withdrawal of Armenian forces. [1] {hedge}"
+    checked = check_citations(raw, [passage(ERDOGAN_EN, "en")], EMBEDDER, 0.8)
+    assert checked.text == "Erdogan demanded the withdrawal of Armenian forces. [1]"
+    assert (checked.claims, checked.supported_claims) == (1, 1)
+    assert any(n.startswith("not_a_claim:") for n in checked.notices)

@@ -91,6 +91,13 @@ def test_streams_deltas_through_the_gemma_template(tmp_path, llm_url):
     assert "<|im_start|>" not in text and "<|im_end|>" not in text
 
 
+def test_the_server_reports_its_model_by_name(tmp_path, llm_url):
+    chat = OpenAIChat(llm_settings(tmp_path, llm_url, llm_model="local"))
+    chat.identify()
+    # The status line and the page header show this name (not "-", nor letters of it).
+    assert chat.model == "gemma-3-270m"
+
+
 def test_llm_mode_streams_then_checks_citations(sample_copy, llm_url, embedder):
     from rag.wiring import Parts
 

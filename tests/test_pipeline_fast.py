@@ -92,10 +92,15 @@ def test_the_llm_reads_the_best_sentences_with_their_neighbours() -> None:
     assert bodies[0] == "Two is here. Three names Erdogan. Four."
     assert bodies[1] == other
     six = text.index("Six")
-    assert excerpts(passages, [(1, three), (1, six)])[0] == (
+    assert excerpts(passages, [(1, three), (1, six)], per_passage=2)[0] == (
         "Two is here. Three names Erdogan. Four. Five. Six is the end."
     )
-    assert excerpts(passages, [(1, 0), (1, six)])[0] == "One. Two is here. … Five. Six is the end."
+    both = excerpts(passages, [(1, 0), (1, six)], per_passage=2)
+    assert both[0] == "One. Two is here. … Five. Six is the end."
+    # Only the best sentence per passage by default; neighbours only while they fit.
+    assert excerpts(passages, [(1, six), (1, three)])[0] == "Five. Six is the end."
+    tight = excerpts(passages, [(1, three)], max_chars=32)[0]
+    assert tight == "Three names Erdogan. Four."
     clipped = excerpts([_passage(1, "word " * 400, "en")], [], max_chars=50)[0]
     assert len(clipped) <= 52 and clipped.endswith(" …")
     block = format_passages(passages, bodies)
@@ -122,12 +127,12 @@ def test_an_llm_answer_says_what_it_reads_before_its_first_word(
     assert kinds[first + 1] == "str" and kinds[-1] == "Answer" and kinds.count("Status") == 1
     status = items[first]
     assert isinstance(status, Status)
-    assert status.text == "reading 5 passages with scripted-model…"
+    assert status.text == "reading 3 passages with scripted-model…"  # RAG_LLM_PASSAGES
     arabic = list(bot.ask_stream("ماذا طالب أردوغان؟", k=5))
     assert any(isinstance(i, Status) and i.text.startswith("يقرأ scripted-model") for i in arabic)
     # The page shows it until the first word arrives.
     html = render.streaming_message("", status=status.text)
-    assert "rag-status" in html and "reading 5 passages" in html
+    assert "rag-status" in html and "reading 3 passages" in html
     assert "rag-status" not in render.streaming_message("Erdogan", status=status.text)
 
 

@@ -7,14 +7,13 @@ extractive answer; the LLM path falls back to extractive on any failure, with a 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Generator, Iterator, Sequence
 from typing import Any, Literal
 
 import numpy as np
 
 from rag.answer.answerability import AnswerabilityModel
-from rag.answer.citations import check_citations
+from rag.answer.citations import check_citations, says_not_found
 from rag.answer.extractive import (
     ScoredSentence,
     extractive_answer,
@@ -38,7 +37,7 @@ from rag.settings import Settings
 from rag.store.bm25_index import Bm25Index
 from rag.store.chunks import ChunkStore
 from rag.store.filters import Filters
-from rag.text.analysis import normalize_arabic, question_language
+from rag.text.analysis import question_language
 
 log = logging.getLogger(__name__)
 AskMode = Literal["auto", "extractive", "llm"]
@@ -49,13 +48,6 @@ STRONG_MARGIN = 0.15
 WORD_CACHE = 50_000  # word vectors kept for answerability (~75 MB at 384 floats)
 # An LLM's "not found" is overruled (quotes shown) only when the evidence check is this sure.
 CONFIDENT = 0.9
-_NOT_FOUND_REPLY = re.compile(
-    r"(do(es)? not|don't|doesn't) (contain|mention|say|state|provide|include)|"
-    r"no (information|answer|mention)|not (found|mentioned|stated)|"
-    r"لا (تتضمن|تذكر|يذكر|تحتوي|يحتوي|توجد|يوجد)|لم (تذكر|يذكر|يرد|ترد)|"
-    r"ليس(ت)? (هناك|في المقاطع)",
-    re.IGNORECASE,
-)
 
 
 class Assistant:
@@ -245,6 +237,9 @@ class Assistant:
         notices: list[str],
     ) -> Generator[str | Status, None, Answer]:
         assert self.chat_model is not None
+        # The LLM reads (and may cite) the best-ranked passages only; all stay as related.
+        read = passages[: self.settings.llm_passages]
+        best = [s for s in sentences if s.n <= len(read)]
         messages = [
             {"role": "system", "content": self.prompts.get("system", language)},
             {
@@ -252,7 +247,7 @@ class Assistant:
                 "content": self.prompts.render(
                     "answer",
                     language,
-                    passages=prompt_passages(passages, sentences),
+                    passages=prompt_passages(read, best),
                     question=question,
                 ),
             },
@@ -264,7 +259,7 @@ class Assistant:
             return extractive_answer(question, passages, sentences, self.settings, language)
 
         template = STATUS.get(language, STATUS["en"])
-        yield Status(template.format(n=len(passages), model=self.chat_model.model))
+        yield Status(template.format(n=len(read), model=self.chat_model.model))
         try:
             for delta in self.chat_model.stream(messages):
                 parts.append(delta)
@@ -272,7 +267,7 @@ class Assistant:
         except LLMUnavailable as exc:
             return quotes(f"llm_fallback: {exc}; showing quoted passages instead.")
         raw = "".join(parts).strip()
-        checked = check_citations(raw, passages, self.embedder, self.settings.support_threshold)
+        checked = check_citations(raw, read, self.embedder, self.settings.support_threshold)
         result: Answer
         if checked.supported == 0:
             notices.extend(checked.notices)
@@ -304,11 +299,6 @@ def prompt_passages(passages: list[Passage], sentences: list[ScoredSentence]) ->
     """The passages as the LLM reads them: each one's best sentences with their neighbours."""
     ranked = sorted(sentences, key=lambda s: s.score, reverse=True)
     return format_passages(passages, excerpts(passages, [(s.n, s.start) for s in ranked]))
-
-
-def says_not_found(text: str) -> bool:
-    """Does an LLM reply say the passages hold no answer?"""
-    return bool(_NOT_FOUND_REPLY.search(normalize_arabic(text)))
 
 
 def _not_found_reason(judgement: Judgement) -> str:

@@ -35,6 +35,13 @@ _EVIDENCE_HEADER = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _QUOTE_LINE = re.compile(r"\[(\d{1,3})\]\s*[:\-–]?\s*[\"“«„']+(.+?)[\"”»']+")
+_NOT_FOUND_REPLY = re.compile(
+    r"(do(es)? not|don't|doesn't) (contain|mention|say|state|provide|include)|"
+    r"no (information|answer|mention)|not (found|mentioned|stated)|"
+    r"لا (تتضمن|تذكر|يذكر|تحتوي|يحتوي|توجد|يوجد)|لم (تذكر|يذكر|يرد|ترد)|"
+    r"ليس(ت)? (هناك|في المقاطع)",
+    re.IGNORECASE,
+)
 _SPACE = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
 
@@ -58,6 +65,11 @@ def split_evidence(raw: str) -> tuple[str, dict[int, list[str]]]:
     for n, quote in _QUOTE_LINE.findall(tail):
         quotes.setdefault(int(n), []).append(quote.strip())
     return answer.strip(), quotes
+
+
+def says_not_found(text: str) -> bool:
+    """Does an LLM reply say the passages hold no answer?"""
+    return bool(_NOT_FOUND_REPLY.search(normalize_arabic(text)))
 
 
 def _norm(text: str) -> str:
@@ -144,6 +156,9 @@ def check_citations(
         n: _windows(passages[n - 1].text, quotes.get(n, []))
         for n in sorted({n for _, ns in parts for n in ns if 1 <= n <= len(passages)})
     }
+    # "The articles do not say X [2]" next to real claims states nothing: it goes.
+    hedges = [s for s, ns in parts if ns and says_not_found(s)]
+    parts = [(s, ns) for s, ns in parts if s not in hedges]
     claims = [s for s, ns in parts if ns]
     all_windows = [(n, w) for n, ws in windows.items() for w, _ in ws]
     vectors = (
@@ -202,6 +217,12 @@ def check_citations(
             out.append(sentence + "".join(f" [{n}]" for n in kept))
         else:
             dropped += 1
+    if hedges:
+        dropped += len(hedges)
+        notices.append(
+            f"not_a_claim: {len(hedges)} sentence(s) saying the passages lack the answer were "
+            "removed from an answer that states other things."
+        )
     uncited = sum(1 for _, numbers in parts if not numbers)
     if uncited:
         notices.append(f"uncited: {uncited} sentence(s) cited no passage and were removed.")

@@ -17,9 +17,10 @@ if TYPE_CHECKING:
 
 REQUIRED = {"system": set(), "answer": {"passages", "question"}, "rewrite": {"history", "question"}}
 LANGUAGES = ("en", "ar")
-# What the LLM reads of each passage: its best sentences with their neighbours, capped.
-PROMPT_SENTENCES = 2
-PROMPT_CHARS = 700
+# What the LLM reads of each passage: its best sentence with the neighbours that fit, capped
+# (measured by bench/llm.py: the 1.5B model's first word within ~15 s on 2 CPU cores).
+PROMPT_SENTENCES = 1
+PROMPT_CHARS = 450
 
 
 @dataclass(frozen=True)
@@ -96,9 +97,10 @@ def excerpts(
     max_chars: int = PROMPT_CHARS,
 ) -> list[str]:
     """What the LLM reads of each passage: its best sentences (`best`: (passage number,
-    sentence start) from the best down) with their neighbours, in reading order, gaps
-    marked "…"; a passage with none scored keeps its opening. A CPU model reads ~37 tokens
-    a second: five whole chunks cost it half a minute before the first word."""
+    sentence start) from the best down), then their neighbours (the next one first) while
+    the excerpt stays within `max_chars`, in reading order, gaps marked "…"; a passage with
+    none scored keeps its opening. A CPU model reads ~37 tokens a second: five whole chunks
+    cost it half a minute before the first word."""
     chosen: dict[int, list[int]] = {}
     for n, start in best:
         if len(chosen.setdefault(n, [])) < per_passage:
@@ -106,13 +108,16 @@ def excerpts(
     out = []
     for n, p in enumerate(passages, start=1):
         spans = split_sentences(p.text)
-        keep: set[int] = set()
-        for i, span in enumerate(spans):
-            if span.start in chosen.get(n, []):
-                keep.update(j for j in (i - 1, i, i + 1) if 0 <= j < len(spans))
-        if not keep:
+        picked = [i for s in chosen.get(n, []) for i, span in enumerate(spans) if span.start == s]
+        if not picked:
             out.append(_clip(p.text, max_chars))
             continue
+        keep = set(picked)
+        for i in picked:
+            for j in (i + 1, i - 1):
+                size = sum(len(spans[k].text) + 1 for k in keep | {j} if 0 <= k < len(spans))
+                if 0 <= j < len(spans) and j not in keep and size <= max_chars:
+                    keep.add(j)
         text, last = "", -2
         for i in sorted(keep):
             text += (" " if i == last + 1 else (" … " if text else "")) + spans[i].text

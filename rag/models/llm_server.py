@@ -120,7 +120,8 @@ def serve(
     params.use_jinja = True
     if template is not None:
         params.chat_template = template
-    params.model_alias = alias
+    # A set of names in this xllamacpp (a plain string would become a set of its letters).
+    params.model_alias = {alias}
     server = xllamacpp.Server(params)
     log.info("LLM server on http://%s:%d/v1 (model %s)", host, port, gguf.name)
     stop = threading.Event()
