@@ -21,6 +21,7 @@ import shutil
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
@@ -78,11 +79,21 @@ def main() -> None:
             raise SystemExit("no LLM configured")
         assistant.chat_model.identify()
         sent: list[str] = []
+        replies: list[str] = []
         stream = assistant.chat_model.stream
 
         def recording(messages):  # type: ignore[no-untyped-def]
+            # A fresh mark first, so that no server-side prompt cache (llama.cpp keeps
+            # recent prompts) makes a repeated question look fast: every prompt is cold.
+            first = {
+                **messages[0],
+                "content": f"[run {uuid.uuid4().hex[:8]}] " + messages[0]["content"],
+            }
+            messages = [first, *messages[1:]]
             sent.append("\n".join(m["content"] for m in messages))
-            return stream(messages)
+            for delta in stream(messages):
+                replies[-1] += delta
+                yield delta
 
         assistant.chat_model.stream = recording  # type: ignore[method-assign]
         rows, ttft, total, extractive = [], [], [], []
@@ -92,6 +103,7 @@ def main() -> None:
                 assistant.ask(question, mode="extractive")
                 extractive.append(time.perf_counter() - start)
                 sent.clear()
+                replies.append("")
                 start = time.perf_counter()
                 status = first = None
                 answer: Answer | None = None
@@ -123,7 +135,8 @@ def main() -> None:
                         ",".join(str(c.n) for c in answer.citations) or "-",
                     ]
                 )
-                print(f"{question}\n  -> [{answer.mode}] {answer.text}", file=sys.stderr)
+                print(f"{question}\n  LLM: {replies[-1].strip() or '-'}\n  -> [{answer.mode}] "
+                      f"{answer.text}", file=sys.stderr)  # fmt: skip
         print_table(
             f"LLM answers ({assistant.chat_model.model}), seconds; sample articles minus the "
             "English Karabakh one",
