@@ -176,6 +176,12 @@ class Settings(BaseSettings):
     )
     llm_retries: int = Field(2, ge=0, le=10, description="Retries on 429/5xx/connection errors.")
     llm_max_tokens: int = Field(512, ge=16, description="Most tokens the LLM may generate.")
+    llm_translate: bool = Field(
+        True,
+        description="With an LLM, also ask each question in the other language (Arabic <-> "
+        "English): its words search that language's passages, and the evidence check reads "
+        "them as a same-language question. Off: cross-lingual retrieval is the embedder's.",
+    )
     llm_passages: int = Field(
         3,
         ge=1,

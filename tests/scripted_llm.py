@@ -20,6 +20,10 @@ class ScriptedLLM:
         self.script = list(script)
         self.requests: list[dict] = []
         self.model_id = "scripted-model"  # what GET /v1/models reports
+        # Translation requests (prompts/translate.*.md) take no step of the script: they get
+        # the translation given here for their question, or an empty reply (no translation).
+        self.translations: dict[str, str] = {}
+        self.translated: list[str] = []
         self.port = free_port()
         outer = self
 
@@ -39,8 +43,14 @@ class ScriptedLLM:
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                outer.requests.append(body)
-                action = outer.script.pop(0) if outer.script else "cite"
+                prompt = body["messages"][-1]["content"]
+                asked = re.search(r"^Question: (.*)$", prompt, re.M)
+                if prompt.startswith("Translate this") and asked:
+                    outer.translated.append(asked.group(1))
+                    action = "say:" + outer.translations.get(asked.group(1), "")
+                else:
+                    outer.requests.append(body)
+                    action = outer.script.pop(0) if outer.script else "cite"
                 if action in ("500", "429"):
                     self.send_response(int(action))
                     self.send_header("Content-Type", "application/json")

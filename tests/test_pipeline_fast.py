@@ -4,6 +4,7 @@ extractive answers and their citations, without loading a model."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -136,10 +137,55 @@ def test_an_llm_answer_says_what_it_reads_before_its_first_word(
     assert "rag-status" not in render.streaming_message("Erdogan", status=status.text)
 
 
+def test_with_an_llm_the_question_is_also_asked_in_the_other_language(
+    assistant: Assistant, scripted: Any
+) -> None:
+    """The LLM translates the question once; the translation's words find the Arabic
+    passages by BM25 (which the English words cannot), and `--json` shows it."""
+    question = "what did Erdogan demand?"
+    llm = scripted("say:Erdogan demanded a withdrawal [1].", "say:He did [1].")
+    llm.translations[question] = "الترجمة: «ماذا طالب أردوغان؟»"
+    llm.translations["who is Putin?"] = "Who is Putin, in English?"  # not Arabic: no use
+    settings = assistant.settings.model_copy(update={"llm_base_url": llm.url})
+    bot = Parts(settings, embedder=EMBEDDER, answerability=Answerable.untrained()).assistant
+    plain = bot.ask(question, k=5, mode="extractive")
+    assert llm.translated == [] and plain.translation == ""  # extractive mode never asks
+    assert not any(p.language == "ar" and p.bm25_score > 0 for p in plain.passages)
+    answer = bot.ask(question, k=5)
+    assert llm.translated == [question]
+    assert answer.translation == "ماذا طالب أردوغان؟"  # label and quotes taken off
+    assert answer.to_json()["translation"] == answer.translation
+    found = [p for p in answer.passages if p.language == "ar" and p.bm25_score > 0]
+    assert found and any("أردوغان" in p.text for p in found)
+    bot.ask(question, k=5)
+    assert llm.translated == [question]  # asked once per question
+    assert bot.ask("who is Putin?", k=5).translation == ""
+    off = settings.model_copy(update={"llm_translate": False})
+    quiet = Parts(off, embedder=EMBEDDER, answerability=Answerable.untrained()).assistant
+    assert quiet.ask("what did Putin say?", k=5).translation == ""
+    assert "what did Putin say?" not in llm.translated
+
+
+def test_a_translation_needs_the_other_language_in_the_archive(
+    tmp_path: Path, scripted: Any
+) -> None:
+    settings = make_settings(tmp_path / "data")
+    store = ChunkStore(settings, StoreProfile.of(settings, EMBEDDER.dimension))
+    english = SAMPLES / "solar-plant-en.html"
+    Ingestor(settings, EMBEDDER, store, index_listeners(settings, store, False)).run([english])
+    llm = scripted("say:It makes power [1].")
+    settings = settings.model_copy(update={"llm_base_url": llm.url})
+    bot = Parts(settings, embedder=EMBEDDER, answerability=Answerable.untrained()).assistant
+    assert bot.ask("what does the solar plant produce?", k=3).translation == ""
+    assert llm.translated == []  # nothing in Arabic to search: the LLM is not asked
+
+
 class Answerable(AnswerabilityModel):
     """Every retrieved evidence answers (a real subclass of the answerability model)."""
 
-    def judge(self, question: str, question_lang: str, passages: Any, *args: Any) -> Judgement:
+    def judge(
+        self, question: str, question_lang: str, passages: Any, *args: Any, **kwargs: Any
+    ) -> Judgement:
         return Judgement(True, 1.0, 0.0, f"{question_lang}-{question_lang}")
 
 

@@ -212,13 +212,16 @@ class AnswerabilityModel:
         sentences: Sequence[Sentence],
         rarity: Rarity,
         word_vectors: WordVectors,
+        sides: Sequence[str] = SIDES,
     ) -> Judgement:
+        """Does the evidence answer? `sides=("same",)` reads only the evidence in the
+        question's language (for a question that was also asked in the other language)."""
         if not passages:
             return Judgement(False, 0.0, self.thresholds["same"], "")
         values, where = features(question, question_lang, passages, sentences, rarity, word_vectors)
         scores = self.side_scores(values)
         # The side that clears its threshold by more speaks for the question.
-        side = max(SIDES, key=lambda s: scores[s] - self.thresholds[s])
+        side = max(sides, key=lambda s: scores[s] - self.thresholds[s])
         other = "en" if question_lang == "ar" else "ar"
         pair = f"{question_lang}-{question_lang if side == 'same' else other}"
         score, threshold = scores[side], self.thresholds[side]

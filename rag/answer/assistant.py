@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Generator, Iterator, Sequence
+from dataclasses import replace
 from typing import Any, Literal
 
 import numpy as np
@@ -19,10 +20,12 @@ from rag.answer.extractive import (
     extractive_answer,
     not_found_answer,
     score_sentences,
+    score_sentences_for,
 )
 from rag.answer.llm import ChatModel, LLMUnavailable
 from rag.answer.prompts import Prompts, excerpts, format_passages, load_prompts
 from rag.answer.result import STATUS, Answer, Judgement, Status
+from rag.answer.translate import Translator, other_language
 from rag.embedder import Embedder
 from rag.errors import InputError
 from rag.retrieve.followup import (
@@ -71,6 +74,7 @@ class Assistant:
         self.prompts = prompts or load_prompts(settings.prompts_dir)
         self._word_cache: dict[str, np.ndarray] = {}
         self.answerability = answerability or AnswerabilityModel.load(settings.answerability_model)
+        self.translator = Translator(chat_model, self.prompts) if chat_model else None
 
     # --- public API --------------------------------------------------------------------
     def ask(
@@ -117,7 +121,7 @@ class Assistant:
         if mode == "llm" and self.chat_model is None:
             notices.append("llm_unconfigured: no LLM is configured (RAG_LLM_BASE_URL); quoting.")
 
-        query, passages, notes, judgement, sentences = self._retrieve(
+        query, passages, notes, judgement, sentences, translation = self._retrieve(
             question, history, language, use_llm, k, retriever, filters
         )
         notices.extend(notes)
@@ -135,18 +139,49 @@ class Assistant:
                 yield answer.text
         answer.notices = notices + answer.notices
         answer.query = query
+        answer.translation = translation or ""
         answer.answerability = judgement
         yield answer
 
     def judge(
-        self, question: str, language: str, passages: list[Passage], qvec: np.ndarray
+        self,
+        question: str,
+        language: str,
+        passages: list[Passage],
+        qvec: np.ndarray,
+        translation: str | None = None,
     ) -> tuple[Judgement, list[ScoredSentence]]:
-        """Does the evidence answer `question`? With the scored candidate sentences."""
-        sentences = score_sentences(question, qvec, passages, self.embedder)
-        judgement = self.answerability.judge(
-            question, language, passages, sentences, self.retriever.bm25.rarity, self.word_vectors
+        """Does the evidence answer `question`? With the scored candidate sentences.
+
+        With a `translation` (the question in the other language), the evidence in each
+        language is read by the question in that language, as a same-language question;
+        the side that clears its threshold by more speaks."""
+        judge = self.answerability.judge
+        rarity, words = self.retriever.bm25.rarity, self.word_vectors
+        if not translation:
+            sentences = score_sentences(question, qvec, passages, self.embedder)
+            return judge(question, language, passages, sentences, rarity, words), sentences
+        other = other_language(language)
+        tvec = self.embedder.embed_query(translation)
+        own, theirs = score_sentences_for(
+            [(question, qvec), (translation, tvec)], passages, self.embedder
         )
-        return judgement, sentences
+        # The passages' cosines with the translation, for its side of the check.
+        hits = self.store.get_chunks([p.chunk_id for p in passages])
+        cosines = {h.chunk_id: float(np.dot(h.vector, tvec)) for h in hits if h.vector is not None}
+        rescored = [
+            replace(p, dense_score=cosines.get(p.chunk_id, p.dense_score)) for p in passages
+        ]
+        same = judge(question, language, passages, own, rarity, words, sides=("same",))
+        across = judge(translation, other, rescored, theirs, rarity, words, sides=("same",))
+        # Each passage's sentences ranked by the question in its own language.
+        sentences = [
+            t if passages[s.n - 1].language == other else s
+            for s, t in zip(own, theirs, strict=True)
+        ]
+        if across.score - across.threshold > same.score - same.threshold:
+            return replace(across, pair=f"{language}-{other}"), sentences
+        return same, sentences
 
     def word_vectors(self, words: Sequence[str]) -> np.ndarray:
         """e5 vectors of single words (symmetric "query: " prompt), cached across questions."""
@@ -175,8 +210,9 @@ class Assistant:
         k: int | None,
         mode: Mode | None,
         filters: Filters | None,
-    ) -> tuple[str, list[Passage], list[str], Judgement, list[ScoredSentence]]:
-        """The standalone query, its passages and the evidence judgement.
+    ) -> tuple[str, list[Passage], list[str], Judgement, list[ScoredSentence], str | None]:
+        """The standalone query, its passages, the evidence judgement and the question in the
+        other language (with an LLM).
 
         A question is rewritten with the history only when it depends on it: its wording
         says so (a lead word, a pronoun), or it is too short to tell and only the history
@@ -188,11 +224,18 @@ class Assistant:
 
         def attempt(query: str, focus: str) -> tuple:
             qvec = self.embedder.embed_query(query)
+            translation = self._translate(query, language, use_llm) if focus == query else None
             passages = self.retriever.retrieve(
-                query, k=k, mode=mode, filters=filters, query_vector=qvec, language=language
+                query,
+                k=k,
+                mode=mode,
+                filters=filters,
+                query_vector=qvec,
+                language=language,
+                translation=translation,
             )
-            judgement, sentences = self.judge(focus, language, passages, qvec)
-            return query, passages, judgement, sentences
+            judgement, sentences = self.judge(focus, language, passages, qvec, translation)
+            return query, passages, judgement, sentences, translation
 
         if history and is_followup(question):
             query, notes = self._rewrite(question, history, language, use_llm)
@@ -208,8 +251,17 @@ class Assistant:
                 # score would let "capital of France?" borrow the last question's passages.
                 if judged.answerable and judged.score - judged.threshold >= STRONG_MARGIN:
                     result = augmented
-        query, passages, judgement, sentences = result
-        return query, passages, notes, judgement, sentences
+        query, passages, judgement, sentences, translation = result
+        return query, passages, notes, judgement, sentences, translation
+
+    def _translate(self, question: str, language: str, use_llm: bool) -> str | None:
+        """The question in the other language, when an LLM is used and the archive holds
+        passages in that language."""
+        if not (use_llm and self.translator and self.settings.llm_translate):
+            return None
+        if not self.retriever.bm25.has_language(other_language(language)):
+            return None
+        return self.translator(question, language)
 
     def _rewrite(
         self, question: str, history: Sequence[Any], language: str, use_llm: bool

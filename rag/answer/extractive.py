@@ -39,23 +39,37 @@ def score_sentences(
     question: str, qvec: np.ndarray, passages: list[Passage], embedder: Embedder
 ) -> list[ScoredSentence]:
     """Every candidate sentence of the passages, scored against the question."""
+    return score_sentences_for([(question, qvec)], passages, embedder)[0]
+
+
+def score_sentences_for(
+    questions: list[tuple[str, np.ndarray]], passages: list[Passage], embedder: Embedder
+) -> list[list[ScoredSentence]]:
+    """The candidate sentences scored against each (question, vector), embedded once."""
     candidates: list[tuple[int, int, int, str]] = []
     for n, passage in enumerate(passages, start=1):
         for span in split_sentences(passage.text)[:MAX_SENTENCES_PER_PASSAGE]:
             if len(span.text) >= 12:
                 candidates.append((n, span.start, span.end, span.text))
     if not candidates:
-        return []
+        return [[] for _ in questions]
     vectors = embedder.embed_documents([c[3] for c in candidates])
-    dense = vectors @ qvec
-    qterms = set(analyze(question))
-    scored = []
-    for (n, start, end, text), cos in zip(candidates, dense, strict=True):
-        overlap = len(qterms & set(analyze(text))) / len(qterms) if qterms else 0.0
-        scored.append(
-            ScoredSentence(n, start, end, text, float(cos) + LEXICAL_WEIGHT * overlap, float(cos))
-        )
-    return scored
+    terms = [set(analyze(c[3])) for c in candidates]
+    out = []
+    for question, qvec in questions:
+        qterms = set(analyze(question))
+        scored = []
+        for (n, start, end, text), words, cos in zip(
+            candidates, terms, vectors @ qvec, strict=True
+        ):
+            overlap = len(qterms & words) / len(qterms) if qterms else 0.0
+            scored.append(
+                ScoredSentence(
+                    n, start, end, text, float(cos) + LEXICAL_WEIGHT * overlap, float(cos)
+                )
+            )
+        out.append(scored)
+    return out
 
 
 def not_found_answer(

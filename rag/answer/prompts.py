@@ -15,7 +15,12 @@ from rag.text.sentences import split_sentences
 if TYPE_CHECKING:
     from rag.retrieve.retriever import Passage
 
-REQUIRED = {"system": set(), "answer": {"passages", "question"}, "rewrite": {"history", "question"}}
+REQUIRED = {
+    "system": set(),
+    "answer": {"passages", "question"},
+    "rewrite": {"history", "question"},
+    "translate": {"question"},
+}
 LANGUAGES = ("en", "ar")
 # What the LLM reads of each passage: its best sentence with the neighbours that fit, capped
 # (measured by bench/llm.py: the 1.5B model's first word within ~15 s on 2 CPU cores).

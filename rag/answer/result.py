@@ -89,6 +89,7 @@ class Answer:
     passages: list[Passage] = field(default_factory=list)  # everything retrieved, numbered 1..
     question: str = ""
     query: str = ""  # the standalone query retrieval used (after follow-up rewriting)
+    translation: str = ""  # the query in the other language, by the LLM ("" without one)
     language: str = "en"
     answerability: Judgement | None = None  # the evidence check that chose answer or not found
     # LLM mode: (sentences that cited a passage, those whose passage states them)
@@ -107,6 +108,7 @@ class Answer:
             "citations": [c.to_json() for c in self.citations],
             "question": self.question,
             "query": self.query,
+            "translation": self.translation,
             "language": self.language,
             "passages": [
                 {

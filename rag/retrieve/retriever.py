@@ -94,9 +94,12 @@ class Retriever:
         filters: Filters | None = None,
         query_vector: np.ndarray | None = None,
         language: str | None = None,
+        translation: str | None = None,
     ) -> list[Passage]:
         """The k best passages for `query`, best first. `language` is the question's, when
-        the caller decided it (the assistant does, once per question)."""
+        the caller decided it (the assistant does, once per question). `translation`, the
+        question in the other language (Arabic <-> English), searches that language's
+        passages by their words too."""
         s = self.settings
         k = k or s.top_k
         mode = mode or s.retriever
@@ -112,21 +115,29 @@ class Retriever:
             else []
         )
 
+        translated = (
+            self._lexical(translation, _other(qlang), pool, filters, gate=True)
+            if translation and mode == "hybrid"
+            else []
+        )
+
         fused: dict[str, float] = {}
         for rank, hit in zip(language_ranks(dense), dense, strict=True):
             weight = s.dense_weight
-            if mode == "hybrid" and hit.metadata.get("language") not in (qlang, "other", ""):
+            other = hit.metadata.get("language") not in (qlang, "other", "")
+            if mode == "hybrid" and other and not translation:
                 # BM25 cannot see a passage in another language: its share goes to dense.
                 weight += s.bm25_weight
             fused[hit.chunk_id] = weight / (s.rrf_k + rank + 1)
-        for rank, (cid, _) in enumerate(lexical):
-            fused[cid] = fused.get(cid, 0.0) + s.bm25_weight / (s.rrf_k + rank + 1)
+        for ranked in (lexical, translated):
+            for rank, (cid, _) in enumerate(ranked):
+                fused[cid] = fused.get(cid, 0.0) + s.bm25_weight / (s.rrf_k + rank + 1)
         if not fused:
             return []
         # Only the best fused candidates go on to MMR: fetch texts and vectors for just those.
         shortlist = sorted(fused, key=fused.__getitem__, reverse=True)[: MMR_POOL_FACTOR * k]
         hits = {h.chunk_id: h for h in self.store.get_chunks(shortlist)}
-        bm25_scores = dict(lexical)
+        bm25_scores = dict(translated) | dict(lexical)
         passages = []
         for cid in shortlist:
             if cid not in hits:  # deleted by an ingest since the candidates were found
@@ -163,6 +174,10 @@ class Retriever:
             for h in found
             if h.score >= floor and (lang == "other" or h.language in (lang, "other", ""))
         ]
+
+
+def _other(language: str) -> str:
+    return "en" if language == "ar" else "ar"
 
 
 def language_ranks(hits: list[Hit]) -> list[int]:

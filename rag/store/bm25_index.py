@@ -309,6 +309,11 @@ class Bm25Index:
             keep &= np.array([is_iso_date(d) and d[:10] <= date_to for d in self.meta["date"]])
         return keep
 
+    def has_language(self, language: str) -> bool:
+        """Does the archive hold any passage in `language`?"""
+        values = self.meta.get("language")
+        return values is not None and bool((values == language).any())
+
     def __len__(self) -> int:
         return len(self.ids)
 
