@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -51,6 +51,17 @@ STRONG_MARGIN = 0.15
 WORD_CACHE = 50_000  # word vectors kept for answerability (~75 MB at 384 floats)
 # An LLM's "not found" is overruled (quotes shown) only when the evidence check is this sure.
 CONFIDENT = 0.9
+
+
+class Evidence(NamedTuple):
+    """What an answer is built from (`Assistant.evidence`)."""
+
+    query: str  # the standalone query (after follow-up rewriting)
+    passages: list[Passage]
+    notes: list[str]
+    judgement: Judgement  # does the evidence answer, or is it "not found"
+    sentences: list[ScoredSentence]
+    translation: str | None  # the query in the other language, with an LLM
 
 
 class Assistant:
@@ -143,6 +154,26 @@ class Assistant:
         answer.answerability = judgement
         yield answer
 
+    def evidence(
+        self,
+        question: str,
+        history: Sequence[Any] | None = None,
+        *,
+        k: int | None = None,
+        retriever: Mode | None = None,
+        filters: Filters | None = None,
+        use_llm: bool = False,
+    ) -> Evidence:
+        """The passages and the evidence check an answer would start from, without writing
+        the answer; `use_llm` as in LLM mode (the LLM's follow-up rewrite and translation)."""
+        question = question.strip()
+        use_llm = use_llm and self.chat_model is not None
+        return Evidence(
+            *self._retrieve(
+                question, history, question_language(question), use_llm, k, retriever, filters
+            )
+        )
+
     def judge(
         self,
         question: str,
@@ -153,9 +184,10 @@ class Assistant:
     ) -> tuple[Judgement, list[ScoredSentence]]:
         """Does the evidence answer `question`? With the scored candidate sentences.
 
-        With a `translation` (the question in the other language), the evidence in each
-        language is read by the question in that language, as a same-language question;
-        the side that clears its threshold by more speaks."""
+        With a `translation` (the question in the other language), the evidence in that
+        language is also read by the translation, as a same-language question: whichever
+        reading clears its threshold by more speaks (a poor translation cannot make a
+        question answered without it go unanswered)."""
         judge = self.answerability.judge
         rarity, words = self.retriever.bm25.rarity, self.word_vectors
         if not translation:
@@ -172,16 +204,16 @@ class Assistant:
         rescored = [
             replace(p, dense_score=cosines.get(p.chunk_id, p.dense_score)) for p in passages
         ]
-        same = judge(question, language, passages, own, rarity, words, sides=("same",))
+        direct = judge(question, language, passages, own, rarity, words)
         across = judge(translation, other, rescored, theirs, rarity, words, sides=("same",))
         # Each passage's sentences ranked by the question in its own language.
         sentences = [
             t if passages[s.n - 1].language == other else s
             for s, t in zip(own, theirs, strict=True)
         ]
-        if across.score - across.threshold > same.score - same.threshold:
+        if across.score - across.threshold > direct.score - direct.threshold:
             return replace(across, pair=f"{language}-{other}"), sentences
-        return same, sentences
+        return direct, sentences
 
     def word_vectors(self, words: Sequence[str]) -> np.ndarray:
         """e5 vectors of single words (symmetric "query: " prompt), cached across questions."""

@@ -124,9 +124,10 @@ class Retriever:
         fused: dict[str, float] = {}
         for rank, hit in zip(language_ranks(dense), dense, strict=True):
             weight = s.dense_weight
-            other = hit.metadata.get("language") not in (qlang, "other", "")
-            if mode == "hybrid" and other and not translation:
-                # BM25 cannot see a passage in another language: its share goes to dense.
+            if mode == "hybrid" and hit.metadata.get("language") not in (qlang, "other", ""):
+                # BM25 cannot see a passage in another language: its share goes to dense
+                # (a translation's words add to it, they do not replace it: a small model's
+                # translation misspells names).
                 weight += s.bm25_weight
             fused[hit.chunk_id] = weight / (s.rrf_k + rank + 1)
         for ranked in (lexical, translated):
