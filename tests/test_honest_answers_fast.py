@@ -241,3 +241,39 @@ def test_a_cited_not_found_sentence_beside_real_claims_is_removed(hedge):
     assert checked.text == "Erdogan demanded the withdrawal of Armenian forces. [1]"
     assert (checked.claims, checked.supported_claims) == (1, 1)
     assert any(n.startswith("not_a_claim:") for n in checked.notices)
+
+
+def test_a_sentence_that_only_restates_the_question_is_removed():
+    # Seen with the local 1.5B model: the question's words, repeated, with citations.
+    question = "كم طفلا تلقى لقاح شلل الأطفال في حملة اليمن الأخيرة؟"
+    echo = "طفلا تلقى لقاح شلل الأطفال في حملة اليمن الأخيرة [1]"
+    text = "تلقى 1.2 مليون طفل لقاح شلل الأطفال في حملة اليمن الأخيرة."
+    checked = check_citations(echo, [passage(text, "ar")], EMBEDDER, 0.8, question=question)
+    assert checked.supported == 0 and any(n.startswith("restated:") for n in checked.notices)
+    # The same sentence with something of its own (a number) is a claim, and it is stated.
+    claim = "تلقى 1.2 مليون طفل لقاح شلل الأطفال [1]"
+    kept = check_citations(claim, [passage(text, "ar")], EMBEDDER, 0.8, question=question)
+    assert kept.supported == 1
+
+
+def test_an_arabic_claim_must_cite_a_passage_that_names_what_the_question_asks_about():
+    # The Chtouka plant is not in the Ras al-Nour passage, though every other word is.
+    question = "كم تبلغ الطاقة الإنتاجية لمحطة تحلية مياه البحر في شتوكة؟"
+    claim = "تبلغ الطاقة الإنتاجية لمحطة تحلية مياه البحر في شتوكة 450 ألف متر مكعب يوميا. [1]"
+    ras = "وتبلغ الطاقة الإنتاجية لمحطة تحلية مياه البحر في رأس النور 450 ألف متر مكعب يوميا."
+    rarity = {focus_terms("شتوكة")[0].stem: 0.9}  # in one article of the archive
+
+    def rare(stems):
+        return {s: rarity.get(s, 0.3) for s in stems}
+
+    args = ([passage(ras, "ar")], EMBEDDER, 0.8)
+    checked = check_citations(claim, *args, question=question, rarity=rare)
+    assert checked.supported == 0
+    assert any("does not name" in n for n in checked.notices), checked.notices
+    # Without the archive's rarity (or when the word is common) the words' share decides.
+    assert check_citations(claim, *args, question=question).supported == 1
+    chtouka = ras.replace("رأس النور", "شتوكة")
+    ok = check_citations(
+        claim, [passage(chtouka, "ar")], EMBEDDER, 0.8, question=question, rarity=rare
+    )
+    assert ok.supported == 1

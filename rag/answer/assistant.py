@@ -351,7 +351,14 @@ class Assistant:
         except LLMUnavailable as exc:
             return quotes(f"llm_fallback: {exc}; showing quoted passages instead.")
         raw = "".join(parts).strip()
-        checked = check_citations(raw, read, self.embedder, self.settings.support_threshold)
+        checked = check_citations(
+            raw,
+            read,
+            self.embedder,
+            self.settings.support_threshold,
+            question=question,
+            rarity=self.retriever.bm25.rarity,
+        )
         result: Answer
         if checked.supported == 0:
             notices.extend(checked.notices)

@@ -14,6 +14,7 @@ window when
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -30,6 +31,10 @@ if TYPE_CHECKING:
 
 # Same-language claims: share of their content words the evidence must state.
 LEXICAL_SUPPORT = 0.6
+# A rare word (archive rarity, 0..1) an Arabic claim shares with the question must be in the
+# passage it cites: "the capacity of the Chtouka plant is 450,000 m3 [1]" citing the Ras
+# al-Nour plant's passage states nothing about Chtouka.
+RARE_TERM = 0.75
 _EVIDENCE_HEADER = re.compile(
     r"^\s*(?:\*\*)?(?:evidence|quotes|sources|الأدلة|الادلة|الدليل|الشواهد|الاقتباسات)(?:\*\*)?\s*[:：]",
     re.IGNORECASE | re.MULTILINE,
@@ -146,12 +151,28 @@ def _supports(
 
 
 def check_citations(
-    answer: str, passages: list[Passage], embedder: Embedder, threshold: float
+    answer: str,
+    passages: list[Passage],
+    embedder: Embedder,
+    threshold: float,
+    question: str = "",
+    rarity: Callable[[Sequence[str]], Mapping[str, float]] | None = None,
 ) -> CheckedAnswer:
-    """Keep the sentences whose citations hold; drop the rest, with a notice for each."""
+    """Keep the sentences whose citations hold; drop the rest, with a notice for each.
+
+    With the `question`, a sentence that only restates it (no word of its own) states
+    nothing and goes, and with the archive's `rarity`, the question's rare words a sentence
+    repeats must be in the evidence it cites."""
     text, quotes = split_evidence(answer)
     parts = split_cited(text)
     notices: list[str] = []
+    asked = {t.stem for t in focus_terms(question)}
+    echoes = [s for s, ns in parts if ns and asked and {t.stem for t in focus_terms(s)} <= asked]
+    if echoes:
+        parts = [(s, ns) for s, ns in parts if s not in echoes]
+        notices.append(
+            f"restated: {len(echoes)} sentence(s) that only repeat the question were removed."
+        )
     windows = {
         n: _windows(passages[n - 1].text, quotes.get(n, []))
         for n in sorted({n for _, ns in parts for n in ns if 1 <= n <= len(passages)})
@@ -173,6 +194,18 @@ def check_citations(
     window_vec = {key: vectors[len(claims) + i] for i, key in enumerate(window_keys)}
     # Each claim and window is analysed once, not once per comparison.
     claim_text = {c: _claim(c) for c in claims}
+    shared = {t.stem for c in claims for t in claim_text[c].terms if t.stem in asked}
+    weights = rarity(sorted(shared)) if rarity and shared else {}
+    required = {
+        c: [t for t in claim_text[c].terms if weights.get(t.stem, 0.0) >= RARE_TERM]
+        # English names are checked already (hard terms); Arabic has no capitals to tell
+        # a name, so its rare words stand in for them.
+        if claim_text[c].language == "ar"
+        else []
+        for c in claims
+    }
+    # The question's rare words a claim repeats must be in the passage it cites, anywhere.
+    passage_text = {n - 1: _evidence(passages[n - 1].text) for n in windows}
     window_text = {(n, j): _evidence(windows[n][j][0]) for n, j in window_keys}
 
     out: list[str] = []
@@ -187,6 +220,15 @@ def check_citations(
             if not 1 <= n <= len(passages):
                 notices.append(
                     f"citation_removed: [{n}] points at no passage (there are {len(passages)})."
+                )
+                continue
+            whole = passage_text[n - 1]
+            if whole.language == claim_text[sentence].language and not all(
+                matches(t, whole.terms, False) for t in required[sentence]
+            ):
+                notices.append(
+                    f"citation_removed: passage [{n}] does not name what “{_short(sentence)}” "
+                    "is about."
                 )
                 continue
             verdicts = [
@@ -217,6 +259,7 @@ def check_citations(
             out.append(sentence + "".join(f" [{n}]" for n in kept))
         else:
             dropped += 1
+    dropped += len(echoes)
     if hedges:
         dropped += len(hedges)
         notices.append(
