@@ -39,16 +39,14 @@ def collect(
 
     settings = eval_settings(user_settings, suite)
     parts = Parts(settings, answerability=AnswerabilityModel.untrained())
-    embedder = parts.embedder
     prepare_store(parts, suite, console)
     assistant = parts.assistant
     questions = [q for q in suite.questions if not split or q.split == split]
     rows = []
     for q in questions:
         language = question_language(q.question)
-        qvec = embedder.embed_query(q.question)
-        passages = assistant.retriever.retrieve(q.question, k=k, query_vector=qvec)
-        judgement, _ = assistant.judge(q.question, language, passages, qvec)
+        evidence = assistant.evidence(q.question, k=k)
+        passages, judgement = evidence.passages, evidence.judgement
         rows.append(
             {
                 "id": q.id,
