@@ -122,17 +122,22 @@ class Retriever:
         )
 
         fused: dict[str, float] = {}
+        # BM25 cannot see a passage in another language: its share goes to dense, unless
+        # the translation's words rank the passage higher (a share, never two: a small
+        # model's translation misspells names, and a same-language question must not be
+        # crowded out by the other language).
+        other_share: dict[str, float] = {}
         for rank, hit in zip(language_ranks(dense), dense, strict=True):
-            weight = s.dense_weight
+            fused[hit.chunk_id] = s.dense_weight / (s.rrf_k + rank + 1)
             if mode == "hybrid" and hit.metadata.get("language") not in (qlang, "other", ""):
-                # BM25 cannot see a passage in another language: its share goes to dense
-                # (a translation's words add to it, they do not replace it: a small model's
-                # translation misspells names).
-                weight += s.bm25_weight
-            fused[hit.chunk_id] = weight / (s.rrf_k + rank + 1)
-        for ranked in (lexical, translated):
-            for rank, (cid, _) in enumerate(ranked):
-                fused[cid] = fused.get(cid, 0.0) + s.bm25_weight / (s.rrf_k + rank + 1)
+                other_share[hit.chunk_id] = s.bm25_weight / (s.rrf_k + rank + 1)
+        for rank, (cid, _) in enumerate(lexical):
+            fused[cid] = fused.get(cid, 0.0) + s.bm25_weight / (s.rrf_k + rank + 1)
+        for rank, (cid, _) in enumerate(translated):
+            share = s.bm25_weight / (s.rrf_k + rank + 1)
+            other_share[cid] = max(other_share.get(cid, 0.0), share)
+        for cid, share in other_share.items():
+            fused[cid] = fused.get(cid, 0.0) + share
         if not fused:
             return []
         # Only the best fused candidates go on to MMR: fetch texts and vectors for just those.
