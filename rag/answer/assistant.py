@@ -25,7 +25,7 @@ from rag.answer.extractive import (
 from rag.answer.llm import ChatModel, LLMUnavailable
 from rag.answer.prompts import Prompts, excerpts, format_passages, load_prompts
 from rag.answer.result import STATUS, Answer, Judgement, Status
-from rag.answer.translate import Translator, other_language
+from rag.answer.translate import Translator
 from rag.embedder import Embedder
 from rag.errors import InputError
 from rag.retrieve.followup import (
@@ -40,7 +40,7 @@ from rag.settings import Settings
 from rag.store.bm25_index import Bm25Index
 from rag.store.chunks import ChunkStore
 from rag.store.filters import Filters
-from rag.text.analysis import question_language
+from rag.text.analysis import other_language, question_language
 
 log = logging.getLogger(__name__)
 AskMode = Literal["auto", "extractive", "llm"]

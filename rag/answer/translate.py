@@ -15,7 +15,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from rag.answer.llm import LLMUnavailable
-from rag.text.analysis import script_language
+from rag.text.analysis import other_language, script_language
 
 if TYPE_CHECKING:
     from rag.answer.llm import ChatModel
@@ -26,10 +26,6 @@ _LABEL = re.compile(
     r"^\s*(?:arabic|english|translation|question|العربية|الترجمة|السؤال)\s*[:：]\s*", re.I
 )
 _QUOTES = "\"'“”«»„`"
-
-
-def other_language(language: str) -> str:
-    return "en" if language == "ar" else "ar"
 
 
 def clean(reply: str, target: str, question: str) -> str | None:

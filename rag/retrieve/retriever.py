@@ -21,7 +21,7 @@ from rag.store.bm25_index import Bm25Index
 from rag.store.chunks import ChunkStore
 from rag.store.documents import DOC_FIELDS, Hit
 from rag.store.filters import Filters
-from rag.text.analysis import script_language
+from rag.text.analysis import other_language, script_language
 
 if TYPE_CHECKING:
     from rag.embedder import Embedder
@@ -116,7 +116,7 @@ class Retriever:
         )
 
         translated = (
-            self._lexical(translation, _other(qlang), pool, filters, gate=True)
+            self._lexical(translation, other_language(qlang), pool, filters, gate=True)
             if translation and mode == "hybrid"
             else []
         )
@@ -180,10 +180,6 @@ class Retriever:
             for h in found
             if h.score >= floor and (lang == "other" or h.language in (lang, "other", ""))
         ]
-
-
-def _other(language: str) -> str:
-    return "en" if language == "ar" else "ar"
 
 
 def language_ranks(hits: list[Hit]) -> list[int]:

@@ -250,6 +250,11 @@ def script_language(text: str) -> str:
     return "ar" if arabic >= latin else "en"
 
 
+def other_language(language: str) -> str:
+    """The other of the two answer languages: "en" for "ar", "ar" otherwise."""
+    return "en" if language == "ar" else "ar"
+
+
 def question_language(text: str) -> str:
     """The language a question is answered in: "ar" or "en" (English when neither script
     dominates, e.g. a question of digits)."""
