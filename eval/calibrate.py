@@ -41,7 +41,10 @@ def collect(
     parts = Parts(settings, answerability=AnswerabilityModel.untrained())
     prepare_store(parts, suite, console)
     assistant = parts.assistant
-    questions = [q for q in suite.questions if not split or q.split == split]
+    # The frozen split is never read by a fit, whatever `split` asks for.
+    questions = [
+        q for q in suite.questions if q.split != "frozen" and (not split or q.split == split)
+    ]
     rows = []
     for q in questions:
         language = question_language(q.question)

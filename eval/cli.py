@@ -53,7 +53,10 @@ def run(
     ),
     limit: int = typer.Option(None, "--limit", min=1, help="Only the first N questions."),
     split: str = typer.Option(
-        None, "--split", help="Only the questions of this split: dev (fitting) or test (reporting)."
+        None,
+        "--split",
+        help="Only the questions of this split: dev (fitting), test (reporting) or frozen "
+        "(reported, never fitted).",
     ),
     report: Path = typer.Option(
         None, "--report", help="Write results.json, report.md and PNG plots in this directory."
@@ -81,8 +84,8 @@ def run(
         raise ConfigError(f"--retriever {retriever}: use dense, bm25 or hybrid")
     if mode not in (None, "auto", "extractive", "llm"):
         raise ConfigError(f"--mode {mode}: use extractive or llm")
-    if split not in (None, "dev", "test"):
-        raise ConfigError(f"--split {split}: use dev or test")
+    if split not in (None, "dev", "test", "frozen"):
+        raise ConfigError(f"--split {split}: use dev, test or frozen")
     gates = parse_gates(minimum)  # before the slow part: a typo fails at once
     base = load_results(baseline) if baseline is not None else None
     loaded = load_suite(suite)
@@ -136,7 +139,11 @@ def calibrate_command(
         ..., help="A suite.yaml (with dev/test splits), or its directory."
     ),
     out: Path = typer.Option(..., "--out", help="Where to write the model JSON."),
-    split: str = typer.Option("dev", "--split", help="The split to fit on: dev, test or all."),
+    split: str = typer.Option(
+        "dev",
+        "--split",
+        help="The split to fit on: dev, test or all (dev and test; never frozen).",
+    ),
     k: int = typer.Option(5, "--k", min=1, max=50, help="Passages retrieved per question."),
     features_out: Path = typer.Option(
         None, "--features", help="Also save every question's features (JSON lines)."
@@ -153,7 +160,9 @@ def calibrate_command(
     from eval.suite import load_suite
 
     if split not in ("dev", "test", "all"):
-        raise ConfigError(f"--split {split}: use dev, test or all")
+        raise ConfigError(
+            f"--split {split}: use dev, test or all (dev and test; frozen is never fitted)"
+        )
     loaded = load_suite(suite)
     console = Console(stderr=True)
     settings = settings_from_env()

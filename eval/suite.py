@@ -21,11 +21,16 @@ SUITE_FILE = "suite.yaml"
 LANGS = ("ar", "en")
 LIST_FIELDS = ("answers", "relevant_docs", "evidence")
 # pair: question language - language of the text it is about ("en-ar": an English question
-# on Arabic articles); split: "dev" (fitting) or "test" (reporting); note: free text.
-TEXT_FIELDS = ("pair", "split", "note")
-KNOWN_FIELDS = {"id", "question", "lang", *LIST_FIELDS, *TEXT_FIELDS}
+# on Arabic articles); split: "dev" (fitting), "test" (reporting) or "frozen" (reported,
+# never read by any fit or threshold choice); note: free text; answer_type: what the
+# question asks for.
+TEXT_FIELDS = ("pair", "split", "note", "answer_type")
+# paraphrased: the question does not copy the passage's wording (asked as a reader would).
+FLAG_FIELDS = ("paraphrased",)
+KNOWN_FIELDS = {"id", "question", "lang", *LIST_FIELDS, *TEXT_FIELDS, *FLAG_FIELDS}
 PAIRS = ("ar-ar", "ar-en", "en-ar", "en-en")
-SPLITS = ("dev", "test")
+SPLITS = ("dev", "test", "frozen")
+ANSWER_TYPES = ("date", "number", "person", "organisation", "place", "other")
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,8 @@ class Question:
     pair: str = ""
     split: str = ""
     note: str = ""
+    answer_type: str = ""
+    paraphrased: bool = False
 
     @property
     def answerable(self) -> bool:
@@ -163,7 +170,16 @@ def _question(record: Any, where: str, line: int) -> Question:
         )
     if texts["split"] and texts["split"] not in SPLITS:
         raise InputError(where, f"split {texts['split']!r}: use one of {', '.join(SPLITS)}")
-    return Question(str(qid), text.strip(), lang, line=line, **lists, **texts)
+    if texts["answer_type"] and texts["answer_type"] not in ANSWER_TYPES:
+        raise InputError(
+            where, f"answer_type {texts['answer_type']!r}: use one of {', '.join(ANSWER_TYPES)}"
+        )
+    paraphrased = record.get("paraphrased", False)
+    if not isinstance(paraphrased, bool):
+        raise InputError(where, "`paraphrased` must be true or false")
+    return Question(
+        str(qid), text.strip(), lang, line=line, paraphrased=paraphrased, **lists, **texts
+    )
 
 
 def check_doc_ids(suite: Suite, known: Iterable[str]) -> None:
