@@ -79,11 +79,9 @@ def run(
     from eval.runner import RunOptions, run_suite
     from eval.scoring import failed_gates, parse_gates
     from eval.suite import load_suite
+    from rag.options import ask_mode, retriever_mode
 
-    if retriever not in (None, "hybrid", "dense", "bm25"):
-        raise ConfigError(f"--retriever {retriever}: use dense, bm25 or hybrid")
-    if mode not in (None, "auto", "extractive", "llm"):
-        raise ConfigError(f"--mode {mode}: use extractive or llm")
+    retriever_choice, mode_choice = retriever_mode(retriever), ask_mode(mode)
     if split not in (None, "dev", "test", "frozen"):
         raise ConfigError(f"--split {split}: use dev, test or frozen")
     gates = parse_gates(minimum)  # before the slow part: a typo fails at once
@@ -91,8 +89,8 @@ def run(
     loaded = load_suite(suite)
     console = Console(stderr=True)
     options = RunOptions(
-        retriever=retriever,  # type: ignore[arg-type]  # checked above
-        mode=mode,  # type: ignore[arg-type]
+        retriever=retriever_choice,
+        mode=mode_choice,
         k=k,
         limit=limit,
         judge=judge,

@@ -29,10 +29,11 @@ from rich.progress import (
 from eval import scoring
 from eval.metrics import match_text
 from eval.suite import Suite, check_doc_ids
-from rag.answer.assistant import AskMode
+from rag.answer.options import AskOptions
 from rag.answer.result import Answer
 from rag.errors import ConfigError, InputError
-from rag.retrieve.retriever import Mode, Passage
+from rag.options import AskMode, RetrieverMode
+from rag.retrieve.retriever import Passage
 from rag.settings import Settings
 from rag.wiring import Parts
 
@@ -44,12 +45,17 @@ MARKER = "eval-ingest.json"
 class RunOptions:
     """How to ask: the `rag eval` options that change answers."""
 
-    retriever: Mode | None = None  # None: the configured RAG_RETRIEVER
+    retriever: RetrieverMode | None = None  # None: the configured RAG_RETRIEVER
     mode: AskMode | None = None  # None: the configured RAG_ANSWER_MODE
     k: int = 10
     limit: int | None = None
     judge: bool = False
-    split: str | None = None  # only the questions of this split (dev or test)
+    split: str | None = None  # only the questions of this split (dev, test or frozen)
+
+    @property
+    def ask(self) -> AskOptions:
+        """The options each question is asked with."""
+        return AskOptions(k=self.k, retriever=self.retriever, mode=self.mode)
 
 
 def _corpus_files(corpus: Path) -> Iterator[Path]:
@@ -176,9 +182,7 @@ def run_suite(
         for q in questions:
             t0 = time.perf_counter()
             try:
-                answer = assistant.ask(
-                    q.question, k=options.k, retriever=options.retriever, mode=options.mode
-                )
+                answer = assistant.ask(q.question, options=options.ask)
             except InputError as exc:  # e.g. a question too long: a fault of the suite
                 raise InputError(f"{suite.questions_path}:{q.line}", exc.reason) from None
             seconds = time.perf_counter() - t0

@@ -16,7 +16,8 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from rag.embedder import Embedder
-from rag.retrieve.retriever import Mode, Passage, Retriever
+from rag.options import RetrieverMode
+from rag.retrieve.retriever import Passage, Retriever
 from rag.store.filters import Filters
 
 
@@ -58,7 +59,7 @@ class NewsRetriever(BaseRetriever):
 
     retriever: Any
     k: int = 5
-    mode: Mode = "hybrid"
+    mode: RetrieverMode = "hybrid"
     filters: Filters = Filters()
 
     @classmethod

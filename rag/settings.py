@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rag.options import AskMode, RetrieverMode
+
 DEFAULT_EMBED_MODEL = "intfloat/multilingual-e5-small"
 
 
@@ -138,7 +140,7 @@ class Settings(BaseSettings):
     csv_source: str = Field("source", description="CSV column holding the source name.")
 
     # --- retrieval ---------------------------------------------------------------------
-    retriever: Literal["hybrid", "dense", "bm25"] = Field(
+    retriever: RetrieverMode = Field(
         "hybrid", description="Default retriever: hybrid (dense + BM25 fused), dense or bm25."
     )
     top_k: int = Field(5, ge=1, le=50, description="Passages given to the answerer.")
@@ -190,7 +192,7 @@ class Settings(BaseSettings):
         "best sentence with the neighbours that fit: fewer tokens, a sooner first word on a CPU.",
     )
     llm_temperature: float = Field(0.1, ge=0, le=2, description="LLM sampling temperature.")
-    answer_mode: Literal["auto", "extractive", "llm"] = Field(
+    answer_mode: AskMode = Field(
         "auto", description="auto: LLM when RAG_LLM_BASE_URL is set, else extractive."
     )
     prompts_dir: Path = Field(

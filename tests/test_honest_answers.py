@@ -147,6 +147,25 @@ def test_the_planted_llm_claim_is_removed(scripted, sample_data_dir, embedder):
     assert any("does not state" in n for n in answer.notices)
 
 
+@pytest.mark.parametrize(
+    "planted",
+    [
+        "Erdogan did not demand a withdrawal [1].",
+        "لم يطالب أردوغان بانسحاب القوات الأرمينية [1].",
+    ],
+)
+def test_a_planted_contradiction_is_removed(scripted, sample_data_dir, embedder, planted):
+    """The claim names the right people and words, cites the right passage, and says the
+    opposite of it: the check removes it (real embedder, real store, both languages)."""
+    llm = scripted(f"say:{planted}")
+    settings = make_settings(sample_data_dir, llm_base_url=llm.url, llm_retries=0)
+    answer = Parts(settings, embedder=embedder).assistant.ask(ERDOGAN)
+    assert "did not" not in answer.text and "لم يطالب" not in answer.text
+    assert answer.mode == "extractive"
+    assert answer.claim_check == (1, 0)
+    assert any("opposite" in n for n in answer.notices), answer.notices
+
+
 def test_the_planted_claim_is_never_asked_for_an_unanswerable_question(
     scripted, sample_data_dir, embedder
 ):

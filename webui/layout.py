@@ -10,6 +10,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rag.options import ASK_MODES, RETRIEVER_MODES
+
 if TYPE_CHECKING:
     import gradio as gr
 
@@ -112,11 +114,11 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     gr.Row(),
                 ):
                     retriever = gr.Radio(
-                        ["hybrid", "dense", "bm25"], value=settings.retriever, label="Retriever"
+                        list(RETRIEVER_MODES), value=settings.retriever, label="Retriever"
                     )
                     k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages (k)")
                     mode = gr.Radio(
-                        ["auto", "extractive", "llm"],
+                        list(ASK_MODES),
                         value=settings.answer_mode,
                         label="Answer mode",
                     )

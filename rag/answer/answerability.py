@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 
 from rag.answer.extractive import ScoredSentence as Sentence
-from rag.answer.result import Judgement
+from rag.answer.result import Judgement, clearest
 from rag.errors import ConfigError
 from rag.retrieve.retriever import Passage
-from rag.text.analysis import is_stopword, prepare
+from rag.text.analysis import is_stopword, other_language, prepare
 from rag.text.focus import coverage, focus_terms, index_text
 from rag.text.sentences import split_sentences, with_neighbours
 
@@ -220,12 +220,19 @@ class AnswerabilityModel:
             return Judgement(False, 0.0, self.thresholds["same"], "")
         values, where = features(question, question_lang, passages, sentences, rarity, word_vectors)
         scores = self.side_scores(values)
-        # The side that clears its threshold by more speaks for the question.
-        side = max(sides, key=lambda s: scores[s] - self.thresholds[s])
-        other = "en" if question_lang == "ar" else "ar"
-        pair = f"{question_lang}-{question_lang if side == 'same' else other}"
-        score, threshold = scores[side], self.thresholds[side]
-        return Judgement(score >= threshold, score, threshold, pair, values, where)
+        other = other_language(question_lang)
+        readings = [
+            Judgement(
+                scores[side] >= self.thresholds[side],
+                scores[side],
+                self.thresholds[side],
+                f"{question_lang}-{question_lang if side == 'same' else other}",
+                values,
+                where,
+            )
+            for side in sides
+        ]
+        return clearest(*readings)
 
 
 def side_vector(values: Mapping[str, float], side: str) -> np.ndarray:

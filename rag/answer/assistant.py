@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import replace
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -23,11 +23,13 @@ from rag.answer.extractive import (
     score_sentences_for,
 )
 from rag.answer.llm import ChatModel, LLMUnavailable
+from rag.answer.options import AskOptions
 from rag.answer.prompts import Prompts, excerpts, format_passages, load_prompts
-from rag.answer.result import STATUS, Answer, Judgement, Status
+from rag.answer.result import STATUS, Answer, Judgement, Status, clearest
 from rag.answer.translate import Translator
 from rag.embedder import Embedder
 from rag.errors import InputError
+from rag.options import AskMode, RetrieverMode
 from rag.retrieve.followup import (
     format_history,
     is_followup,
@@ -35,7 +37,7 @@ from rag.retrieve.followup import (
     rewrite_by_rule,
     with_history,
 )
-from rag.retrieve.retriever import Mode, Passage, Retriever
+from rag.retrieve.retriever import Passage, Retriever
 from rag.settings import Settings
 from rag.store.bm25_index import Bm25Index
 from rag.store.chunks import ChunkStore
@@ -43,7 +45,6 @@ from rag.store.filters import Filters
 from rag.text.analysis import other_language, question_language
 
 log = logging.getLogger(__name__)
-AskMode = Literal["auto", "extractive", "llm"]
 MAX_QUESTION_CHARS = 2000
 # How far over its threshold the history-augmented evidence must score for a short
 # question (no lead word, no pronoun) to be read as a follow-up.
@@ -94,15 +95,16 @@ class Assistant:
         history: Sequence[Any] | None = None,
         *,
         k: int | None = None,
-        retriever: Mode | None = None,
+        retriever: RetrieverMode | None = None,
         mode: AskMode | None = None,
         filters: Filters | None = None,
+        options: AskOptions | None = None,
     ) -> Answer:
-        """Answer `question` (given the chat `history`) from the stored articles."""
+        """Answer `question` (given the chat `history`) from the stored articles. The
+        options come one by one or together as `options` (which then wins)."""
+        options = options or AskOptions(k, retriever, mode, filters)
         final: Answer | None = None
-        for item in self.ask_stream(
-            question, history, k=k, retriever=retriever, mode=mode, filters=filters
-        ):
+        for item in self.ask_stream(question, history, options=options):
             if isinstance(item, Answer):
                 final = item
         assert final is not None
@@ -114,28 +116,29 @@ class Assistant:
         history: Sequence[Any] | None = None,
         *,
         k: int | None = None,
-        retriever: Mode | None = None,
+        retriever: RetrieverMode | None = None,
         mode: AskMode | None = None,
         filters: Filters | None = None,
+        options: AskOptions | None = None,
     ) -> Iterator[str | Status | Answer]:
         """Text deltas as they are generated, then the final checked `Answer` (last item).
         Before an LLM's first word, a `Status` says what it is reading."""
+        options = options or AskOptions(k, retriever, mode, filters)
         question = (question or "").strip()
         if not question:
             raise InputError("question", "is empty; type a question about the articles")
         if len(question) > MAX_QUESTION_CHARS:
             raise InputError("question", f"is longer than {MAX_QUESTION_CHARS} characters")
         language = question_language(question)
-        mode = mode or self.settings.answer_mode
+        mode = options.mode or self.settings.answer_mode
         use_llm = mode != "extractive" and self.chat_model is not None
         notices: list[str] = []
         if mode == "llm" and self.chat_model is None:
             notices.append("llm_unconfigured: no LLM is configured (RAG_LLM_BASE_URL); quoting.")
 
-        query, passages, notes, judgement, sentences, translation = self._retrieve(
-            question, history, language, use_llm, k, retriever, filters
-        )
-        notices.extend(notes)
+        evidence = self._retrieve(question, history, language, use_llm, options)
+        passages, judgement, sentences = evidence.passages, evidence.judgement, evidence.sentences
+        notices.extend(evidence.notes)
 
         if not judgement.answerable:
             answer = not_found_answer(question, language, passages, _not_found_reason(judgement))
@@ -149,8 +152,8 @@ class Assistant:
             if answer.text:
                 yield answer.text
         answer.notices = notices + answer.notices
-        answer.query = query
-        answer.translation = translation or ""
+        answer.query = evidence.query
+        answer.translation = evidence.translation or ""
         answer.answerability = judgement
         yield answer
 
@@ -160,7 +163,7 @@ class Assistant:
         history: Sequence[Any] | None = None,
         *,
         k: int | None = None,
-        retriever: Mode | None = None,
+        retriever: RetrieverMode | None = None,
         filters: Filters | None = None,
         use_llm: bool = False,
     ) -> Evidence:
@@ -168,11 +171,8 @@ class Assistant:
         the answer; `use_llm` as in LLM mode (the LLM's follow-up rewrite and translation)."""
         question = question.strip()
         use_llm = use_llm and self.chat_model is not None
-        return Evidence(
-            *self._retrieve(
-                question, history, question_language(question), use_llm, k, retriever, filters
-            )
-        )
+        options = AskOptions(k, retriever, None, filters)
+        return self._retrieve(question, history, question_language(question), use_llm, options)
 
     def judge(
         self,
@@ -211,9 +211,7 @@ class Assistant:
             t if passages[s.n - 1].language == other else s
             for s, t in zip(own, theirs, strict=True)
         ]
-        if across.score - across.threshold > direct.score - direct.threshold:
-            return replace(across, pair=f"{language}-{other}"), sentences
-        return direct, sentences
+        return clearest(direct, replace(across, pair=f"{language}-{other}")), sentences
 
     def word_vectors(self, words: Sequence[str]) -> np.ndarray:
         """e5 vectors of single words (symmetric "query: " prompt), cached across questions."""
@@ -239,10 +237,8 @@ class Assistant:
         history: Sequence[Any] | None,
         language: str,
         use_llm: bool,
-        k: int | None,
-        mode: Mode | None,
-        filters: Filters | None,
-    ) -> tuple[str, list[Passage], list[str], Judgement, list[ScoredSentence], str | None]:
+        options: AskOptions,
+    ) -> Evidence:
         """The standalone query, its passages, the evidence judgement and the question in the
         other language (with an LLM).
 
@@ -254,37 +250,35 @@ class Assistant:
         self.retriever.refresh()
         notes: list[str] = []
 
-        def attempt(query: str, focus: str) -> tuple:
+        def attempt(query: str, focus: str, notes: list[str]) -> Evidence:
             qvec = self.embedder.embed_query(query)
             translation = self._translate(query, language, use_llm) if focus == query else None
             passages = self.retriever.retrieve(
                 query,
-                k=k,
-                mode=mode,
-                filters=filters,
+                k=options.k,
+                mode=options.retriever,
+                filters=options.filters,
                 query_vector=qvec,
                 language=language,
                 translation=translation,
             )
             judgement, sentences = self.judge(focus, language, passages, qvec, translation)
-            return query, passages, judgement, sentences, translation
+            return Evidence(query, passages, notes, judgement, sentences, translation)
 
         if history and is_followup(question):
             query, notes = self._rewrite(question, history, language, use_llm)
             # An LLM rewrite is a whole question: its terms are the focus.
             focus = query if use_llm and not notes and query != question else question
-            result = attempt(query, focus)
-        else:
-            result = attempt(question, question)
-            if history and is_short(question) and not result[2].answerable:
-                augmented = attempt(with_history(question, history), question)
-                judged = augmented[2]
-                # Only evidence that is clearly strong with the history: a borderline
-                # score would let "capital of France?" borrow the last question's passages.
-                if judged.answerable and judged.score - judged.threshold >= STRONG_MARGIN:
-                    result = augmented
-        query, passages, judgement, sentences, translation = result
-        return query, passages, notes, judgement, sentences, translation
+            return attempt(query, focus, notes)
+        result = attempt(question, question, [])
+        if history and is_short(question) and not result.judgement.answerable:
+            augmented = attempt(with_history(question, history), question, [])
+            judged = augmented.judgement
+            # Only evidence that is clearly strong with the history: a borderline
+            # score would let "capital of France?" borrow the last question's passages.
+            if judged.answerable and judged.margin >= STRONG_MARGIN:
+                return augmented
+        return result
 
     def _translate(self, question: str, language: str, use_llm: bool) -> str | None:
         """The question in the other language, when an LLM is used and the archive holds

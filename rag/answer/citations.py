@@ -8,7 +8,8 @@ window when
   scripts, names meet on their consonant skeleton: Erdogan / أردوغان), and
 - in one language, most of its content words are in the window; across languages, where
   words cannot be compared, the window is close in meaning (e5 cosine).
-"France" in a claim and not in the passage is unsupported, whatever the cosine.
+"France" in a claim and not in the passage is unsupported, whatever the cosine, and so is
+"X did not resign" citing "X resigned" (rag/text/polarity.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from rag.answer.result import Citation
 from rag.retrieve.retriever import Passage
 from rag.text.analysis import normalize_arabic, script_language
 from rag.text.focus import Term, TermIndex, coverage, focus_terms, index_text, matches
+from rag.text.polarity import opposes
 from rag.text.sentences import Span, split_cited, split_sentences, with_neighbours
 
 if TYPE_CHECKING:
@@ -162,110 +164,36 @@ def check_citations(
 
     With the `question`, a sentence that only restates it (no word of its own) states
     nothing and goes, and with the archive's `rarity`, the question's rare words a sentence
-    repeats must be in the evidence it cites."""
+    repeats must be in the evidence it cites. A citation whose evidence states the claim's
+    words with the opposite polarity goes."""
     text, quotes = split_evidence(answer)
-    parts = split_cited(text)
-    notices: list[str] = []
-    asked = {t.stem for t in focus_terms(question)}
-    echoes = [s for s, ns in parts if ns and asked and {t.stem for t in focus_terms(s)} <= asked]
-    if echoes:
-        parts = [(s, ns) for s, ns in parts if s not in echoes]
-        notices.append(
-            f"restated: {len(echoes)} sentence(s) that only repeat the question were removed."
-        )
-    windows = {
-        n: _windows(passages[n - 1].text, quotes.get(n, []))
-        for n in sorted({n for _, ns in parts for n in ns if 1 <= n <= len(passages)})
-    }
-    # "The articles do not say X [2]" next to real claims states nothing: it goes.
-    hedges = [s for s, ns in parts if ns and says_not_found(s)]
-    parts = [(s, ns) for s, ns in parts if s not in hedges]
+    parts, notices, removed = _drop_non_claims(split_cited(text), question)
     claims = [s for s, ns in parts if ns]
-    all_windows = [(n, w) for n, ws in windows.items() for w, _ in ws]
-    vectors = (
-        embedder.embed_batch(
-            [embedder.query_prompt + t for t in claims + [w for _, w in all_windows]]
-        )
-        if claims
-        else np.zeros((0, 1))
-    )
-    claim_vec = {c: vectors[i] for i, c in enumerate(claims)}
-    window_keys = [(n, j) for n, ws in windows.items() for j in range(len(ws))]
-    window_vec = {key: vectors[len(claims) + i] for i, key in enumerate(window_keys)}
-    # Each claim and window is analysed once, not once per comparison.
-    claim_text = {c: _claim(c) for c in claims}
-    shared = {t.stem for c in claims for t in claim_text[c].terms if t.stem in asked}
-    weights = rarity(sorted(shared)) if rarity and shared else {}
-    required = {
-        c: [t for t in claim_text[c].terms if weights.get(t.stem, 0.0) >= RARE_TERM]
-        # English names are checked already (hard terms); Arabic has no capitals to tell
-        # a name, so its rare words stand in for them.
-        if claim_text[c].language == "ar"
-        else []
-        for c in claims
-    }
-    # The question's rare words a claim repeats must be in the passage it cites, anywhere.
-    passage_text = {n - 1: _evidence(passages[n - 1].text) for n in windows}
-    window_text = {(n, j): _evidence(windows[n][j][0]) for n, j in window_keys}
+    evidence = _EvidenceSet.build(claims, parts, passages, quotes, embedder, question, rarity)
 
     out: list[str] = []
     best: dict[int, tuple[float, Span]] = {}
-    kept_total = supported_claims = dropped = 0
+    kept_total = supported_claims = 0
+    dropped = removed
     for sentence, numbers in parts:
         if not numbers:
             dropped += 1
             continue
-        kept: list[int] = []
+        kept = []
         for n in dict.fromkeys(numbers):
-            if not 1 <= n <= len(passages):
-                notices.append(
-                    f"citation_removed: [{n}] points at no passage (there are {len(passages)})."
-                )
+            verdict = evidence.judge(sentence, n, threshold)
+            if isinstance(verdict, str):
+                notices.append(verdict)
                 continue
-            whole = passage_text[n - 1]
-            if whole.language == claim_text[sentence].language and not all(
-                matches(t, whole.terms, False) for t in required[sentence]
-            ):
-                notices.append(
-                    f"citation_removed: passage [{n}] does not name what “{_short(sentence)}” "
-                    "is about."
-                )
-                continue
-            verdicts = [
-                (
-                    *_supports(
-                        claim_text[sentence],
-                        window_text[(n, j)],
-                        float(np.dot(claim_vec[sentence], window_vec[(n, j)])),
-                        threshold,
-                    ),
-                    span,
-                )
-                for j, (_, span) in enumerate(windows[n])
-            ]
-            ok = [(score, span) for good, score, span in verdicts if good]
-            if ok:
-                score, span = max(ok, key=lambda v: v[0])
-                kept.append(n)
-                if n not in best or score > best[n][0]:
-                    best[n] = (score, span)
-            else:
-                notices.append(
-                    f"citation_removed: passage [{n}] does not state “{_short(sentence)}”."
-                )
+            kept.append(n)
+            if n not in best or verdict[0] > best[n][0]:
+                best[n] = verdict
         if kept:
             supported_claims += 1
             kept_total += len(kept)
             out.append(sentence + "".join(f" [{n}]" for n in kept))
         else:
             dropped += 1
-    dropped += len(echoes)
-    if hedges:
-        dropped += len(hedges)
-        notices.append(
-            f"not_a_claim: {len(hedges)} sentence(s) saying the passages lack the answer were "
-            "removed from an answer that states other things."
-        )
     uncited = sum(1 for _, numbers in parts if not numbers)
     if uncited:
         notices.append(f"uncited: {uncited} sentence(s) cited no passage and were removed.")
@@ -281,3 +209,126 @@ def check_citations(
     return CheckedAnswer(
         " ".join(out), citations, notices, kept_total, len(claims), supported_claims, dropped
     )
+
+
+def _drop_non_claims(
+    parts: list[tuple[str, list[int]]], question: str
+) -> tuple[list[tuple[str, list[int]]], list[str], int]:
+    """Sentences that state nothing go: one that only restates the question (no word of its
+    own), and "the articles do not say X [2]" next to real claims. Returns the rest, the
+    notices and how many went."""
+    notices: list[str] = []
+    asked = {t.stem for t in focus_terms(question)}
+    echoes = [s for s, ns in parts if ns and asked and {t.stem for t in focus_terms(s)} <= asked]
+    if echoes:
+        parts = [(s, ns) for s, ns in parts if s not in echoes]
+        notices.append(
+            f"restated: {len(echoes)} sentence(s) that only repeat the question were removed."
+        )
+    hedges = [s for s, ns in parts if ns and says_not_found(s)]
+    if hedges:
+        parts = [(s, ns) for s, ns in parts if s not in hedges]
+        notices.append(
+            f"not_a_claim: {len(hedges)} sentence(s) saying the passages lack the answer were "
+            "removed from an answer that states other things."
+        )
+    return parts, notices, len(echoes) + len(hedges)
+
+
+@dataclass
+class _EvidenceSet:
+    """The cited passages' evidence windows, and every claim and window analysed and
+    embedded once (not once per comparison)."""
+
+    passages: list[Passage]
+    windows: dict[int, list[tuple[str, Span]]]
+    claim_text: dict[str, _Claim]
+    claim_vec: dict[str, np.ndarray]
+    window_text: dict[tuple[int, int], _Evidence]
+    window_vec: dict[tuple[int, int], np.ndarray]
+    passage_text: dict[int, _Evidence]
+    required: dict[str, list[Term]]
+
+    @classmethod
+    def build(
+        cls,
+        claims: list[str],
+        parts: list[tuple[str, list[int]]],
+        passages: list[Passage],
+        quotes: dict[int, list[str]],
+        embedder: Embedder,
+        question: str,
+        rarity: Callable[[Sequence[str]], Mapping[str, float]] | None,
+    ) -> _EvidenceSet:
+        windows = {
+            n: _windows(passages[n - 1].text, quotes.get(n, []))
+            for n in sorted({n for _, ns in parts for n in ns if 1 <= n <= len(passages)})
+        }
+        window_keys = [(n, j) for n, ws in windows.items() for j in range(len(ws))]
+        texts = claims + [windows[n][j][0] for n, j in window_keys]
+        vectors = (
+            embedder.embed_batch([embedder.query_prompt + t for t in texts])
+            if claims
+            else np.zeros((0, 1), dtype=np.float32)
+        )
+        claim_text = {c: _claim(c) for c in claims}
+        return cls(
+            passages=passages,
+            windows=windows,
+            claim_text=claim_text,
+            claim_vec={c: vectors[i] for i, c in enumerate(claims)},
+            window_text={(n, j): _evidence(windows[n][j][0]) for n, j in window_keys},
+            window_vec={key: vectors[len(claims) + i] for i, key in enumerate(window_keys)},
+            passage_text={n: _evidence(passages[n - 1].text) for n in windows},
+            required=_required_terms(claim_text, question, rarity),
+        )
+
+    def judge(self, claim: str, n: int, threshold: float) -> tuple[float, Span] | str:
+        """(support score, evidence span) when passage n states `claim`; else the notice
+        that says why its citation goes."""
+        if not 1 <= n <= len(self.passages):
+            return f"citation_removed: [{n}] points at no passage (there are {len(self.passages)})."
+        said = self.claim_text[claim]
+        whole = self.passage_text[n]
+        if whole.language == said.language and not all(
+            matches(t, whole.terms, False) for t in self.required[claim]
+        ):
+            return f"citation_removed: passage [{n}] does not name what “{_short(claim)}” is about."
+        supported: list[tuple[float, Span]] = []
+        opposed = False
+        for j, (window, span) in enumerate(self.windows[n]):
+            cos = float(np.dot(self.claim_vec[claim], self.window_vec[(n, j)]))
+            good, score = _supports(said, self.window_text[(n, j)], cos, threshold)
+            if not good:
+                continue
+            if opposes(claim, window, span.text):
+                opposed = True
+                continue
+            supported.append((score, span))
+        if supported:
+            return max(supported, key=lambda v: v[0])
+        if opposed:
+            return (
+                f"citation_removed: passage [{n}] states the opposite of “{_short(claim)}” "
+                "(negated on one side only)."
+            )
+        return f"citation_removed: passage [{n}] does not state “{_short(claim)}”."
+
+
+def _required_terms(
+    claims: Mapping[str, _Claim],
+    question: str,
+    rarity: Callable[[Sequence[str]], Mapping[str, float]] | None,
+) -> dict[str, list[Term]]:
+    """Per claim, the question's rare words it repeats: the passage it cites must name them
+    (Arabic claims; English names are checked already as hard terms, and Arabic has no
+    capitals to tell a name, so its rare words stand in for them)."""
+    asked = {t.stem for t in focus_terms(question)}
+    shared = {t.stem for c in claims.values() for t in c.terms if t.stem in asked}
+    weights = rarity(sorted(shared)) if rarity and shared else {}
+    return {
+        text: [t for t in c.terms if weights.get(t.stem, 0.0) >= RARE_TERM]
+        if c.language == "ar"
+        else []
+        for text, c in claims.items()
+    }

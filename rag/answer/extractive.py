@@ -14,6 +14,7 @@ import numpy as np
 from rag.answer.result import NOT_FOUND, Answer, Citation
 from rag.retrieve.retriever import Passage
 from rag.text.analysis import analyze
+from rag.text.polarity import opposes
 from rag.text.sentences import split_sentences
 
 if TYPE_CHECKING:
@@ -97,9 +98,17 @@ def extractive_answer(
     settings: Settings,
     language: str,
 ) -> Answer:
-    """Quote the best sentences with [n] markers (answerability was decided before)."""
+    """Quote the best sentences with [n] markers (answerability was decided before).
+
+    A sentence that states the question's words with the opposite polarity ("did not
+    demand" for "what did Erdogan demand?") is never offered as its answer."""
     if not scored:
         return not_found_answer(question, language, passages)
+    scored = [s for s in scored if not opposes(question, s.text, s.text)]
+    if not scored:
+        return not_found_answer(
+            question, language, passages, "the passages state the opposite of what is asked."
+        )
     scored = sorted(scored, key=lambda s: s.score, reverse=True)
     best = scored[0].score
     chosen: list[ScoredSentence] = []

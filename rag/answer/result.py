@@ -153,6 +153,11 @@ class Judgement:
     features: dict[str, float] = field(default_factory=dict)
     evidence: tuple[int, int, int] | None = None  # passage n (1-based), start, end
 
+    @property
+    def margin(self) -> float:
+        """How far the score clears its threshold (negative: it does not)."""
+        return self.score - self.threshold
+
     def to_json(self) -> dict[str, Any]:
         return {
             "answerable": self.answerable,
@@ -160,3 +165,10 @@ class Judgement:
             "threshold": round(self.threshold, 4),
             "pair": self.pair,
         }
+
+
+def clearest(first: Judgement, *others: Judgement) -> Judgement:
+    """Of readings of the same question's evidence (its language's side and the other's;
+    the question and its translation), the one that clears its threshold by more speaks;
+    the first on a tie."""
+    return max((first, *others), key=lambda j: j.margin)

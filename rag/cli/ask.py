@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -27,28 +25,29 @@ def ask(
     as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
 ) -> None:
     """Answer a question from the stored articles, citing passages as \\[n]."""
+    from rag.answer.options import AskOptions
     from rag.answer.result import Status
-    from rag.errors import ConfigError
+    from rag.options import ask_mode, retriever_mode
     from rag.store.filters import Filters
     from rag.wiring import Parts
 
-    if retriever not in (None, "hybrid", "dense", "bm25"):
-        raise ConfigError(f"--retriever {retriever}: use hybrid, dense or bm25")
-    if mode not in (None, "auto", "extractive", "llm"):
-        raise ConfigError(f"--mode {mode}: use auto, extractive or llm")
+    options = AskOptions(
+        k=k,
+        retriever=retriever_mode(retriever),
+        mode=ask_mode(mode),
+        filters=Filters(language, source, date_from, date_to),
+    )
     settings = settings_from_env()
     assistant = Parts(settings).assistant
-    filters = Filters(language, source, date_from, date_to)
-    how: dict[str, Any] = {"k": k, "retriever": retriever, "mode": mode, "filters": filters}
     if as_json:
-        answer = assistant.ask(question, **how)
+        answer = assistant.ask(question, options=options)
         print_json(answer.to_json())
         return
     console = Console()
     final = None
     if assistant.chat_model is not None and mode != "extractive":
         assistant.chat_model.identify()  # the status line names the served model
-    for item in assistant.ask_stream(question, **how):
+    for item in assistant.ask_stream(question, options=options):
         if isinstance(item, Status):
             err_console.print(f"[dim]{escape(item.text)}[/]", highlight=False)
         elif isinstance(item, str):

@@ -13,10 +13,11 @@ unfiltered queries stay on Chroma's fast path; a Chroma `where` query (60-120x s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rag.options import RetrieverMode
 from rag.store.bm25_index import Bm25Index
 from rag.store.chunks import ChunkStore
 from rag.store.documents import DOC_FIELDS, Hit
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from rag.embedder import Embedder
     from rag.settings import Settings
 
-Mode = Literal["hybrid", "dense", "bm25"]
+Mode = RetrieverMode  # the retriever choice, typed in rag/options.py
 # MMR picks k passages from the best MMR_POOL_FACTOR * k fused candidates.
 MMR_POOL_FACTOR = 4
 # Cosine above which two passages count as copies of one story.
