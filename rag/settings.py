@@ -150,6 +150,29 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant k.")
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
     bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
+    fusion: Literal["calibrated", "language-rank"] = Field(
+        "calibrated",
+        description="How dense hits of both languages are ranked for fusion: calibrated (one "
+        "ranking, other-language cosines shifted by the fitted offsets; an other-language hit "
+        "gets a lexical share only when it states a name or number of the question) or "
+        "language-rank (each hit ranked within its language, every other-language hit given "
+        "a lexical share: the earlier behaviour, kept for comparison).",
+    )
+    fusion_offset_en_ar: float = Field(
+        0.0,
+        ge=-0.5,
+        le=0.5,
+        description="Added to an Arabic passage's cosine with an English question before "
+        "ranking (multilingual-e5 scores the other language lower); fitted on the dev split "
+        "by bench/fusion.py --fit.",
+    )
+    fusion_offset_ar_en: float = Field(
+        0.0,
+        ge=-0.5,
+        le=0.5,
+        description="Added to an English passage's cosine with an Arabic question before "
+        "ranking; fitted like fusion_offset_en_ar.",
+    )
     bm25_min_ratio: float = Field(
         0.3,
         ge=0,

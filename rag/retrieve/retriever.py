@@ -23,6 +23,7 @@ from rag.store.chunks import ChunkStore
 from rag.store.documents import DOC_FIELDS, Hit
 from rag.store.filters import Filters
 from rag.text.analysis import other_language, script_language
+from rag.text.focus import checkable, focus_terms, index_text, matches
 
 if TYPE_CHECKING:
     from rag.embedder import Embedder
@@ -123,14 +124,27 @@ class Retriever:
         )
 
         fused: dict[str, float] = {}
-        # BM25 cannot see a passage in another language: its share goes to dense, unless
-        # the translation's words rank the passage higher (a share, never two: a small
-        # model's translation misspells names, and a same-language question must not be
-        # crowded out by the other language).
+        # BM25 cannot see a passage in another language: it may take BM25's share when it
+        # states a name or number of the question, or when the translation's words rank
+        # it (a share, never two: a small model's translation misspells names, and a
+        # same-language question must not be crowded out by the other language).
         other_share: dict[str, float] = {}
-        for rank, hit in zip(language_ranks(dense), dense, strict=True):
+        if s.fusion == "language-rank":
+            ranks = language_ranks(dense)
+            others = [h for h in dense if _other(h, qlang)]
+        else:
+            dense = calibrated_order(dense, qlang, self.offsets)
+            ranks = list(range(len(dense)))
+            others = self._stated(query, [h for h in dense if _other(h, qlang)])
+        for rank, hit in zip(ranks, dense, strict=True):
             fused[hit.chunk_id] = s.dense_weight / (s.rrf_k + rank + 1)
-            if mode == "hybrid" and hit.metadata.get("language") not in (qlang, "other", ""):
+        if mode == "hybrid":
+            other_ranks = (
+                [ranks[dense.index(h)] for h in others]
+                if s.fusion == "language-rank"
+                else list(range(len(others)))
+            )
+            for rank, hit in zip(other_ranks, others, strict=True):
                 other_share[hit.chunk_id] = s.bm25_weight / (s.rrf_k + rank + 1)
         for rank, (cid, _) in enumerate(lexical):
             fused[cid] = fused.get(cid, 0.0) + s.bm25_weight / (s.rrf_k + rank + 1)
@@ -155,6 +169,20 @@ class Retriever:
             passages.append(Passage.from_hit(hit, fused[cid], cos, bm25_scores.get(cid, 0.0)))
         passages.sort(key=lambda p: p.score, reverse=True)
         return mmr(passages, k, s.mmr_lambda)
+
+    @property
+    def offsets(self) -> dict[str, float]:
+        """Per question-passage language pair, what is added to the cosine before ranking."""
+        s = self.settings
+        return {"en-ar": s.fusion_offset_en_ar, "ar-en": s.fusion_offset_ar_en}
+
+    def _stated(self, query: str, hits: list[Hit]) -> list[Hit]:
+        """The other-language hits that state a name or number of the question (matched
+        across scripts): only those stand in for the BM25 match their language cannot get."""
+        if not hits or not checkable(focus_terms(query), cross_script=True):
+            return []
+        texts = {h.chunk_id: h.text for h in self.store.get_chunks([h.chunk_id for h in hits])}
+        return [h for h in hits if states_across(query, texts.get(h.chunk_id, ""))]
 
     def _dense(self, qvec: np.ndarray, pool: int, filters: Filters) -> list[Hit]:
         if not filters:
@@ -181,6 +209,29 @@ class Retriever:
             for h in found
             if h.score >= floor and (lang == "other" or h.language in (lang, "other", ""))
         ]
+
+
+def states_across(query: str, text: str) -> bool:
+    """Does `text`, in the other script, state a name or number of `query` (Leeds / ليدز)?"""
+    index = index_text(text)
+    return any(matches(t, index, True) for t in checkable(focus_terms(query), True))
+
+
+def _other(hit: Hit, qlang: str) -> bool:
+    """Is the hit in the other answer language than the question's?"""
+    return hit.metadata.get("language") not in (qlang, "other", "")
+
+
+def calibrated_order(hits: list[Hit], qlang: str, offsets: dict[str, float]) -> list[Hit]:
+    """The dense hits in one ranking across languages: each cosine plus its language pair's
+    offset (multilingual-e5 scores a passage in the other language lower than an equally
+    relevant one in the question's language; the offsets are fitted on data)."""
+
+    def adjusted(hit: Hit) -> float:
+        lang = str(hit.metadata.get("language", ""))
+        return hit.score + offsets.get(f"{qlang}-{lang}", 0.0)
+
+    return sorted(hits, key=adjusted, reverse=True)
 
 
 def language_ranks(hits: list[Hit]) -> list[int]:
