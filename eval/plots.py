@@ -81,3 +81,31 @@ def plot_metric_bars(results: dict[str, Any], baseline: dict[str, Any] | None, p
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def plot_risk_coverage(results: dict[str, Any], path: Path) -> Path:
+    """Risk (wrong answers among those given) against coverage (questions answered) as the
+    answerability threshold moves, per language pair; the shipped threshold marked."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name, row in results.get("tradeoff", {}).items():
+        curve = row["risk_coverage"]
+        if not curve:
+            continue
+        auc = row["roc_auc"]
+        label = f"{name} (AUC {auc:.2f})" if auc is not None else name
+        line = ax.plot([p[0] for p in curve], [p[1] for p in curve], label=label)[0]
+        if row.get("operating_point"):
+            x, y = row["operating_point"]
+            ax.plot([x], [y], marker="o", color=line.get_color())
+    ax.set_xlabel("coverage (share of questions answered)")
+    ax.set_ylabel("risk (share of answers that are wrong)")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(f"risk-coverage · {results['config']['suite']} (dot: shipped threshold)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path

@@ -97,11 +97,13 @@ def write_report(
     out_dir.mkdir(parents=True, exist_ok=True)
     results_path = out_dir / "results.json"
     results_path.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
-    from eval.plots import plot_hit_curve, plot_metric_bars
+    from eval.plots import plot_hit_curve, plot_metric_bars, plot_risk_coverage
 
     written = [results_path]
     written.append(plot_hit_curve(results, out_dir / "hit_at_k.png"))
     written.append(plot_metric_bars(results, baseline, out_dir / "metrics.png"))
+    if results.get("tradeoff"):
+        written.append(plot_risk_coverage(results, out_dir / "risk_coverage.png"))
     report_path = out_dir / "report.md"
     report_path.write_text(
         markdown(results, baseline, [p.name for p in written[1:]]), encoding="utf-8"
@@ -139,6 +141,7 @@ def markdown(results: dict[str, Any], baseline: dict[str, Any] | None, images: l
     lines += ["", "## Metrics", "", "| " + " | ".join(head) + " |"]
     lines.append("|" + "|".join("---" if i < 2 else "---:" for i in range(len(head))) + "|")
     lines += ["| " + " | ".join(row) + " |" for row in rows(results, baseline)]
+    lines += _tradeoff(results)
     lines += ["", *(f"![{name}]({name})" for name in images), ""]
     lines += _worst(results["questions"])
     return "\n".join(lines) + "\n"
@@ -180,3 +183,41 @@ def _worst(records: list[dict[str, Any]]) -> list[str]:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
+
+
+def _tradeoff(results: dict[str, Any]) -> list[str]:
+    """The answer-or-"not found" trade-off per pair, and paraphrased against copied wording."""
+    lines: list[str] = []
+    tradeoff = results.get("tradeoff") or {}
+    if tradeoff:
+        lines += [
+            "",
+            '## Answer or "not found": over all thresholds',
+            "",
+            "| pair | questions | answerable | ROC AUC | answered at the threshold "
+            "| wrong among them |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for pair, row in tradeoff.items():
+            point = row.get("operating_point") or [None, None]
+            lines.append(
+                f"| {pair} | {row['questions']} | {row['answerable']} | {_fmt(row['roc_auc'])} "
+                f"| {_fmt(point[0])} | {_fmt(point[1])} |"
+            )
+    para = results.get("paraphrased") or {}
+    if para:
+        lines += [
+            "",
+            "## Answerable questions: paraphrased against copied wording",
+            "",
+            "| pair | paraphrased: questions | answered_rate | hit@5 "
+            "| copied: questions | answered_rate | hit@5 |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for pair, row in para.items():
+            p, c = row["paraphrased"], row["copied"]
+            lines.append(
+                f"| {pair} | {p['questions']} | {_fmt(p['answered_rate'])} | {_fmt(p['hit@5'])} "
+                f"| {c['questions']} | {_fmt(c['answered_rate'])} | {_fmt(c['hit@5'])} |"
+            )
+    return lines

@@ -29,6 +29,7 @@ from rich.progress import (
 from eval import scoring
 from eval.metrics import match_text
 from eval.suite import Suite, check_doc_ids
+from eval.tradeoff import summarize_tradeoff
 from rag.answer.options import AskOptions
 from rag.answer.result import Answer
 from rag.errors import ConfigError, InputError
@@ -199,6 +200,8 @@ def run_suite(
     return {
         "summary": scoring.summarize(records),
         "by_lang": scoring.summarize_by_lang(records),
+        "tradeoff": summarize_tradeoff(records),
+        "paraphrased": scoring.summarize_paraphrased(records),
         "config": _config(suite, settings, options, ingest_info, records, started),
         "questions": records,
     }

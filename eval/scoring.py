@@ -91,6 +91,19 @@ def score_question(
             for p in ranked
         ],
         "first_hit_rank": m.first_relevant_rank(docs, q.relevant_docs) if q.relevant_docs else None,
+        "answerability": (
+            {
+                "score": round(j.score, 4),
+                "threshold": round(j.threshold, 4),
+                "margin": round(j.margin, 4),
+                "pair": j.pair,
+            }
+            if (j := answer.answerability) is not None
+            else None
+        ),
+        "split": q.split,
+        "paraphrased": q.paraphrased,
+        "answer_type": q.answer_type,
         "metrics": scores,
         "latency_s": round(seconds, 4),
     }
@@ -144,6 +157,27 @@ def summarize_by_lang(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, 
     for group in groups:
         subset = [r for r in records if group in (r["lang"], r.get("pair"))]
         out[group] = {**summarize(subset), "questions": len(subset)}
+    return out
+
+
+def summarize_paraphrased(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """answered_rate and hit@5 of the answerable questions written without the passage's
+    wording, per pair, beside those that copy it; {} when the suite tags none."""
+    if not any(r.get("paraphrased") for r in records):
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    answerable = [r for r in records if r["answerable"]]
+    for pair in ["all", *sorted({r.get("pair") or "" for r in answerable} - {""})]:
+        subset = [r for r in answerable if pair in ("all", r.get("pair"))]
+        for name, flag in (("paraphrased", True), ("copied", False)):
+            part = [r for r in subset if bool(r.get("paraphrased")) == flag]
+            answered = m.mean(r["metrics"].get("answered") for r in part)
+            hit5 = m.mean(r["metrics"].get("hit@5") for r in part)
+            out.setdefault(pair, {})[name] = {
+                "questions": len(part),
+                "answered_rate": round(answered, 4) if answered is not None else None,
+                "hit@5": round(hit5, 4) if hit5 is not None else None,
+            }
     return out
 
 
