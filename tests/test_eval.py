@@ -294,7 +294,7 @@ def test_rag_eval_seed_passes_its_gates_and_reuses_the_store(eval_cache, tmp_pat
     first = rag_eval(str(SEED), "--report", str(report), *gates, cache=eval_cache)
     assert first.returncode == 0, first.stdout + first.stderr
     results = json.loads((report / "results.json").read_text(encoding="utf-8"))
-    assert set(results) == {"summary", "by_lang", "config", "questions"}
+    assert set(results) == {"summary", "by_lang", "config", "questions", "tradeoff", "paraphrased"}
     assert set(results["summary"]) == {"retrieval", "answer", "citations", "latency"}
     assert set(results["by_lang"]) == {"ar", "en"}
     assert {"hit@1", "hit@3", "hit@5", "hit@10", "recall@5", "mrr@10", "ndcg@10"} <= set(
@@ -306,7 +306,7 @@ def test_rag_eval_seed_passes_its_gates_and_reuses_the_store(eval_cache, tmp_pat
     assert set(results["summary"]["latency"]) == {"median_s", "p95_s"}
     assert len(results["questions"]) == len(load_suite(SEED).questions)
     assert {"id", "retrieved", "answer", "metrics"} <= set(results["questions"][0])
-    for png in ("hit_at_k.png", "metrics.png"):
+    for png in ("hit_at_k.png", "metrics.png", "risk_coverage.png"):
         assert (report / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "## Worst questions" in (report / "report.md").read_text(encoding="utf-8")
     assert "hit@1" in first.stdout  # the summary table on the terminal
