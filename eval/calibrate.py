@@ -67,7 +67,11 @@ def _hit(q: Question, docs: Sequence[str]) -> float | None:
     return float(any(d in q.relevant_docs for d in docs)) if q.relevant_docs else None
 
 
-def fit(rows: Sequence[dict[str, Any]], info: dict[str, Any]) -> dict[str, Any]:
+def fit(
+    rows: Sequence[dict[str, Any]],
+    info: dict[str, Any],
+    features: Sequence[str] = MODEL_FEATURES,
+) -> dict[str, Any]:
     """The model JSON (rag/answer/answerability.json's format) from collected rows.
 
     The "same" model learns from questions whose answer (or planted non-answer) is in their
@@ -82,13 +86,13 @@ def fit(rows: Sequence[dict[str, Any]], info: dict[str, Any]) -> dict[str, Any]:
     for side, mask in (("same", same_pair), ("other", ~same_pair)):
         if len(set(y_all[mask])) < 2:
             mask = np.ones(len(rows), dtype=bool)  # one class only: learn from every row
-        x_all = np.array([side_vector(r["features"], side) for r in rows], dtype=float)
+        x_all = np.array([side_vector(r["features"], side, features) for r in rows], dtype=float)
         x, y = x_all[mask], y_all[mask]
         mean, scale = x.mean(axis=0), x.std(axis=0)
         scale[scale < 1e-9] = 1.0
-        weights, bias = fit_monotone((x - mean) / scale, y, [SIGNS[f] for f in MODEL_FEATURES])
+        weights, bias = fit_monotone((x - mean) / scale, y, [SIGNS[f] for f in features])
         models[side] = {
-            "features": list(MODEL_FEATURES),
+            "features": list(features),
             "mean": [round(float(v), 6) for v in mean],
             "scale": [round(float(v), 6) for v in scale],
             "weights": [round(float(v), 6) for v in weights],

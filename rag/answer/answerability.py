@@ -29,6 +29,7 @@ from rag.answer.result import Judgement, clearest
 from rag.errors import ConfigError
 from rag.retrieve.retriever import Passage
 from rag.text.analysis import is_stopword, other_language, prepare
+from rag.text.answer_type import type_near_focus
 from rag.text.focus import coverage, focus_terms, index_text
 from rag.text.sentences import split_sentences, with_neighbours
 
@@ -41,9 +42,12 @@ SIDE_FEATURES = (
     "missing_weight",  # rarity of the rarest focus term that window does not state
     "soft_coverage",  # share of question words with a near word (e5) in the window
     "soft_mean",  # mean over question words of the best word similarity in the window
+    "type_near",  # the window offers what the question asks for (a date for "when"...)
+    # next to its focus terms (1 when the question asks for no particular type)
     "present",  # 1 when the passages have this side at all
 )
-# What each side's model reads: its side's features (without "present") and the number check.
+# What a side's model may read: its side's features (without "present") and the number
+# check. Each fitted model names the ones it reads (a subset, in this order).
 MODEL_FEATURES = (*(n for n in SIDE_FEATURES if n != "present"), "number_missing")
 FEATURES = (
     *(f"{side}_{name}" for side in SIDES for name in SIDE_FEATURES),
@@ -105,6 +109,7 @@ def features(
             "missing_weight": 1.0,
             "soft_coverage": 0.0,
             "soft_mean": 0.0 if on_side else ABSENT["soft_mean"],
+            "type_near": 0.0,
         }
         for sent in sorted(on_side, key=lambda s: s.cos, reverse=True)[:TOP_WINDOWS]:
             window = _window(passages[sent.n - 1].text, sent)
@@ -116,6 +121,9 @@ def features(
             found["missing_weight"] = min(found["missing_weight"], missing)
             found["soft_coverage"] = max(found["soft_coverage"], soft)
             found["soft_mean"] = max(found["soft_mean"], mean)
+            found["type_near"] = max(
+                found["type_near"], type_near_focus(question, terms, window, cross)
+            )
             strength = cov + mean + sent.cos
             if best_where is None or strength > best_where[0]:
                 best_where = (strength, sent)
@@ -172,8 +180,9 @@ class AnswerabilityModel:
             data = json.loads(path.read_text(encoding="utf-8"))
             models, thresholds = data["models"], data["thresholds"]
             for side in SIDES:
-                if models[side]["features"] != list(MODEL_FEATURES):
-                    raise ValueError(f"the {side} model's features are not {MODEL_FEATURES}")
+                unknown = set(models[side]["features"]) - set(MODEL_FEATURES)
+                if unknown:
+                    raise ValueError(f"the {side} model reads unknown features {sorted(unknown)}")
                 float(thresholds[side])
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ConfigError(
@@ -198,7 +207,9 @@ class AnswerabilityModel:
     def side_scores(self, values: Mapping[str, float]) -> dict[str, float]:
         """Each side's probability that its evidence answers (0 when the side is absent)."""
         return {
-            side: probability(self.models[side], side_vector(values, side))
+            side: probability(
+                self.models[side], side_vector(values, side, self.models[side]["features"])
+            )
             if values.get(f"{side}_present", 1.0)
             else 0.0
             for side in SIDES
@@ -235,13 +246,12 @@ class AnswerabilityModel:
         return clearest(*readings)
 
 
-def side_vector(values: Mapping[str, float], side: str) -> np.ndarray:
-    """A side's model input, in MODEL_FEATURES order."""
+def side_vector(
+    values: Mapping[str, float], side: str, names: Sequence[str] = MODEL_FEATURES
+) -> np.ndarray:
+    """A side's model input: the named model features, in that order."""
     return np.array(
-        [
-            values[f"{side}_{name}"] if name in SIDE_FEATURES else values[name]
-            for name in MODEL_FEATURES
-        ],
+        [values[f"{side}_{name}"] if name in SIDE_FEATURES else values[name] for name in names],
         dtype=float,
     )
 
