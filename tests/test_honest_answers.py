@@ -90,6 +90,21 @@ def test_the_erdogan_questions_still_cite_the_erdogan_passage(assistant, questio
     assert any(needle in c.supporting for c in answer.citations), answer.text
 
 
+@pytest.mark.parametrize(
+    "question", ["In which year did Erdogan become president?", "كم عدد سكان إقليم قره باغ؟"]
+)
+def test_near_topic_questions_stay_not_found_with_the_karabakh_passages_related(
+    assistant, question
+):
+    """About the same people, not stated: "not found", the Karabakh passages as related."""
+    answer = assistant.ask(question)
+    assert answer.mode == "not_found", answer.text
+    assert answer.citations == []
+    assert any("karabakh" in p.doc_id for p in answer.passages[:3]), [
+        p.doc_id for p in answer.passages
+    ]
+
+
 def test_a_cross_lingual_question_is_answered(assistant):
     answer = assistant.ask("ما سعر الفائدة الذي أبقى عليه البنك المركزي؟")
     assert answer.mode == "extractive", answer.notices
