@@ -105,3 +105,29 @@ def test_an_extractive_quote_that_negates_the_question_is_not_its_answer():
     assert "demanded the withdrawal" in answer.text
     only = extractive_answer("What did Erdogan demand?", [p], scored[:1], settings, "en")
     assert only.mode == "not_found"
+
+
+def test_each_extra_quote_must_answer_on_its_own():
+    """Honest answers, round two, item 4: a quote beyond the best is kept only when it
+    passes the check by itself, however near its score."""
+    first = ERDOGAN_EN
+    extra = "The central bank kept its main interest rate at five and a half per cent."
+    text = f"{first} {extra}"
+    p = passage(text, "en")
+    scored = [
+        ScoredSentence(1, 0, len(first), first, 0.95, 0.95),
+        ScoredSentence(1, len(first) + 1, len(text), extra, 0.94, 0.94),
+    ]
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    question = "What did Erdogan demand?"
+    both = extractive_answer(question, [p], scored, settings, "en")
+    assert "central bank" in both.text
+    asked: list[str] = []
+
+    def answers(sent: ScoredSentence) -> bool:
+        asked.append(sent.text)
+        return "Erdogan" in sent.text
+
+    judged = extractive_answer(question, [p], scored, settings, "en", answers)
+    assert "central bank" not in judged.text and "withdrawal" in judged.text
+    assert asked == [extra]  # the best quote is not re-judged

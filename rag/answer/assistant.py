@@ -7,7 +7,7 @@ extractive answer; the LLM path falls back to extractive on any failure, with a 
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import replace
 from typing import Any, NamedTuple
 
@@ -148,7 +148,7 @@ class Assistant:
                 question, language, passages, sentences, judgement, notices
             )
         else:
-            answer = extractive_answer(question, passages, sentences, self.settings, language)
+            answer = self._quotes(question, language, passages, sentences)
             if answer.text:
                 yield answer.text
         answer.notices = notices + answer.notices
@@ -212,6 +212,37 @@ class Assistant:
             for s, t in zip(own, theirs, strict=True)
         ]
         return clearest(direct, replace(across, pair=f"{language}-{other}")), sentences
+
+    def sentence_answers(
+        self, question: str, language: str, passages: list[Passage]
+    ) -> Callable[[ScoredSentence], bool]:
+        """Does one sentence, with its neighbours, answer the question by itself? The
+        evidence check on that sentence's window alone."""
+
+        def answers(sent: ScoredSentence) -> bool:
+            alone = [passages[sent.n - 1]]
+            judged = self.answerability.judge(
+                question,
+                language,
+                alone,
+                [replace(sent, n=1)],
+                self.retriever.bm25.rarity,
+                self.word_vectors,
+            )
+            return judged.answerable
+
+        return answers
+
+    def _quotes(
+        self,
+        question: str,
+        language: str,
+        passages: list[Passage],
+        sentences: list[ScoredSentence],
+    ) -> Answer:
+        """The extractive answer: each quote beyond the best must answer on its own."""
+        answers = self.sentence_answers(question, language, passages)
+        return extractive_answer(question, passages, sentences, self.settings, language, answers)
 
     def word_vectors(self, words: Sequence[str]) -> np.ndarray:
         """e5 vectors of single words (symmetric "query: " prompt), cached across questions."""
@@ -334,7 +365,7 @@ class Assistant:
 
         def quotes(note: str) -> Answer:
             notices.append(note)
-            return extractive_answer(question, passages, sentences, self.settings, language)
+            return self._quotes(question, language, passages, sentences)
 
         template = STATUS.get(language, STATUS["en"])
         yield Status(template.format(n=len(read), model=self.chat_model.model))

@@ -6,6 +6,7 @@ a lexical bonus for shared words, and quoted in reading order with their passage
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -97,11 +98,14 @@ def extractive_answer(
     scored: list[ScoredSentence],
     settings: Settings,
     language: str,
+    answers: Callable[[ScoredSentence], bool] | None = None,
 ) -> Answer:
     """Quote the best sentences with [n] markers (answerability was decided before).
 
     A sentence that states the question's words with the opposite polarity ("did not
-    demand" for "what did Erdogan demand?") is never offered as its answer."""
+    demand" for "what did Erdogan demand?") is never offered as its answer. With
+    `answers` (does this sentence, on its own, answer the question?), each quote beyond
+    the best one must pass it too: near in cosine is not enough."""
     if not scored:
         return not_found_answer(question, language, passages)
     scored = [s for s in scored if not opposes(question, s.text, s.text)]
@@ -120,6 +124,8 @@ def extractive_answer(
         ):
             break
         if per_passage.get(sent.n, 0) >= 2 or any(_same(sent.text, c.text) for c in chosen):
+            continue
+        if chosen and answers is not None and not answers(sent):
             continue
         chosen.append(sent)
         per_passage[sent.n] = per_passage.get(sent.n, 0) + 1

@@ -1,0 +1,179 @@
+"""The answer-or-"not found" check on the dev suite, measured per language pair and split:
+the shipped model beside refits with and without each candidate feature, in one run.
+
+    .venv/bin/python bench/answerability.py                 # collect, fit on dev, report
+    .venv/bin/python bench/answerability.py --rows R.jsonl  # reuse (or save) the features
+    .venv/bin/python bench/answerability.py --write rag/answer/answerability.json
+
+Every question's evidence features are collected once (retrieval as `rag eval` does it,
+k 5). Each variant is fitted on the dev split only (`eval.calibrate.fit`: monotone
+logistic models, thresholds for the best worst rate over the pairs); the test split
+reports, and the frozen split is read only to report the chosen variant beside the
+shipped one. Per pair: ROC AUC of the margin, answered_rate (answerable questions answered)
+and not_found_accuracy (unanswerable ones refused), and for the paraphrased answerable
+questions their answered_rate; then the ROC AUC of each single feature.
+`--write` saves the variant with the best worst rate on the test split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+_HERE = Path(__file__).resolve().parent
+sys.path = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+
+import numpy as np  # noqa: E402
+from rich.console import Console  # noqa: E402
+
+from eval.calibrate import fit, write_model  # noqa: E402
+from eval.runner import eval_settings, prepare_store  # noqa: E402
+from eval.suite import load_suite  # noqa: E402
+from eval.tradeoff import roc_auc  # noqa: E402
+from rag.answer.answerability import (  # noqa: E402
+    MODEL_FEATURES,
+    SIDE_FEATURES,
+    AnswerabilityModel,
+)
+from rag.settings import load_settings  # noqa: E402
+from rag.text.analysis import question_language  # noqa: E402
+from rag.wiring import Parts  # noqa: E402
+
+sys.path.insert(0, str(_HERE))
+from common import REPO, print_table  # noqa: E402
+
+sys.path.remove(str(_HERE))  # bench/ingest.py would hide the ingest package
+
+PAIRS = ("ar-ar", "ar-en", "en-ar", "en-en")
+CANDIDATES = ("type_near",)  # features measured by leaving them out
+
+
+def collect(k: int) -> list[dict[str, Any]]:
+    suite = load_suite(REPO / "eval" / "suites" / "dev")
+    settings = eval_settings(load_settings(), suite)
+    parts = Parts(settings, answerability=AnswerabilityModel.untrained())
+    parts.embedder  # noqa: B018 - the store checks the model's dimension
+    prepare_store(parts, suite, Console(stderr=True))
+    assistant = parts.assistant
+    rows = []
+    for i, q in enumerate(suite.questions):
+        evidence = assistant.evidence(q.question, k=k)
+        language = question_language(q.question)
+        rows.append(
+            {
+                "id": q.id,
+                "split": q.split,
+                "pair": q.pair or evidence.judgement.pair or f"{language}-{language}",
+                "answerable": q.answerable,
+                "paraphrased": q.paraphrased,
+                "features": evidence.judgement.features,
+            }
+        )
+        if i % 50 == 0:
+            print(f"{i}/{len(suite.questions)}", file=sys.stderr)
+    return rows
+
+
+def margins(model: AnswerabilityModel, rows: list[dict[str, Any]]) -> np.ndarray:
+    """Each row's margin as the check decides it: the side that clears its threshold by
+    more (rag/answer/result.py `clearest`)."""
+    out = []
+    for r in rows:
+        scores = model.side_scores(r["features"])
+        out.append(max(scores[s] - model.thresholds[s] for s in ("same", "other")))
+    return np.array(out)
+
+
+def rates(rows: list[dict[str, Any]], m: np.ndarray) -> dict[str, str]:
+    y = np.array([r["answerable"] for r in rows], dtype=bool)
+    para = np.array([r.get("paraphrased", False) for r in rows], dtype=bool)
+    answered = m >= 0
+    auc = roc_auc(list(y), list(m))
+
+    def rate(values: np.ndarray) -> str:
+        return f"{values.mean():.3f}" if len(values) else "-"
+
+    return {
+        "auc": f"{auc:.3f}" if auc is not None else "-",
+        "answered": rate(answered[y]),
+        "nf": rate(~answered[~y]),
+        "para": rate(answered[y & para]),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=Path, help="features file: read if it exists, else saved")
+    parser.add_argument("--k", type=int, default=5)
+    parser.add_argument("--write", type=Path, help="save the best variant's model here")
+    args = parser.parse_args()
+    if args.rows and args.rows.is_file():
+        rows = [json.loads(line) for line in args.rows.read_text(encoding="utf-8").splitlines()]
+    else:
+        rows = collect(args.k)
+        if args.rows:
+            args.rows.write_text(
+                "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+            )
+    dev = [r for r in rows if r["split"] == "dev"]
+    info = {"suite": "dev", "split": "dev", "questions": len(dev), "k": args.k}
+    variants: dict[str, AnswerabilityModel] = {"shipped": AnswerabilityModel.load()}
+    for feature in CANDIDATES:
+        kept = [f for f in MODEL_FEATURES if f != feature]
+        variants[f"refit without {feature}"] = _model(fit(dev, info, kept))
+    variants["refit, all features"] = _model(fit(dev, info, MODEL_FEATURES))
+
+    scores: dict[str, float] = {}
+    for split in ("dev", "test", "frozen"):
+        subset = [r for r in rows if r["split"] == split]
+        table = []
+        for name, model in variants.items():
+            m = margins(model, subset)
+            worst = []
+            for pair in PAIRS:
+                keep = [i for i, r in enumerate(subset) if r["pair"] == pair]
+                got = rates([subset[i] for i in keep], m[keep])
+                table.append([name, pair, *got.values()])
+                worst += [float(v) for k, v in got.items() if k in ("answered", "nf") and v != "-"]
+            if split == "test":
+                scores[name] = min(worst) if worst else 0.0
+        print_table(
+            f"dev suite, {split} split ({len(subset)} questions), k {args.k}",
+            ["model", "pair", "ROC AUC", "answered_rate", "not_found_accuracy", "paraphrased"],
+            table,
+        )
+    feature_rows = []
+    scored = [r for r in rows if r["split"] in ("dev", "test")]
+    for pair in PAIRS:
+        side = "same" if pair[:2] == pair[3:] else "other"
+        subset = [r for r in scored if r["pair"] == pair]
+        y = [r["answerable"] for r in subset]
+        row = [pair]
+        for name in (*SIDE_FEATURES[:-1], "number_missing", "cos_margin"):
+            key = f"{side}_{name}" if name in SIDE_FEATURES else name
+            auc = roc_auc(y, [r["features"].get(key, 0.0) for r in subset])
+            row.append(f"{auc:.2f}" if auc is not None else "-")
+        feature_rows.append(row)
+    print_table(
+        "ROC AUC of each feature alone (dev + test splits; the side of the pair's evidence)",
+        ["pair", *SIDE_FEATURES[:-1], "number_missing", "cos_margin"],
+        feature_rows,
+    )
+    if args.write:
+        best = max((n for n in variants if n != "shipped"), key=scores.__getitem__)
+        model = variants[best]
+        data = {"models": model.models, "thresholds": model.thresholds, "info": model.info}
+        data["info"]["variant"] = best
+        print(f"writing {best} (worst test rate {scores[best]:.3f}) to {args.write}")
+        write_model(data, args.write)
+
+
+def _model(data: dict[str, Any]) -> AnswerabilityModel:
+    return AnswerabilityModel(data["models"], data["thresholds"], data["info"])
+
+
+if __name__ == "__main__":
+    main()
