@@ -1,15 +1,18 @@
 """The one Settings object. Built at the entry point (CLI, app, eval) and passed down.
 
-Every field reads from an environment variable `RAG_<FIELD>` (or a `.env` file).
+Every field reads from an environment variable `RAG_<FIELD>` (or a `.env` file). The fields
+are grouped by concern, one small model each (storage, ingest, retrieval, answering, LLM,
+web); `Settings` combines them, so code reads every field flat (`settings.top_k`) while the
+README's tables and `rag config` read by group.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rag.options import AskMode, RetrieverMode
@@ -30,12 +33,13 @@ def default_prompts_dir() -> Path:
     return installed if installed.is_dir() else here.parent / "prompts"
 
 
-class Settings(BaseSettings):
-    """Configuration of the assistant. See the README's table for every field."""
+# Each group's docstring is the line under its heading in the README and `rag config`.
 
-    model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
 
-    # --- storage -----------------------------------------------------------------------
+class StorageSettings(BaseModel):
+    """Where the chunks, their vectors and the ingest state live, and the embedder that makes
+    the vectors (ingest and questions use the same one)."""
+
     data_dir: Path = Field(
         Path("./data"),
         description="Directory for the embedded Chroma store, the BM25 index and ingest state.",
@@ -45,8 +49,6 @@ class Settings(BaseSettings):
         description="Chroma server URL (http://host:port). Empty: embedded Chroma under data_dir.",
     )
     collection: str = Field("news", description="Chroma collection holding the chunks.")
-
-    # --- embedder ----------------------------------------------------------------------
     embed_model: str = Field(
         DEFAULT_EMBED_MODEL,
         description=(
@@ -72,7 +74,34 @@ class Settings(BaseSettings):
         "(fp16 weights on cuda).",
     )
 
-    # --- chunking ----------------------------------------------------------------------
+    @field_validator("chroma_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("RAG_CHROMA_URL must look like http://host:port")
+        return value.rstrip("/")
+
+    @property
+    def chroma_path(self) -> Path:
+        """Directory of the embedded Chroma store."""
+        return self.data_dir / "chroma"
+
+    @property
+    def state_dir(self) -> Path:
+        """Directory for plain-file state kept beside the store (BM25 index, ingest log)."""
+        return self.data_dir / "state" / self.collection
+
+    @property
+    def effective_threads(self) -> int:
+        return self.threads or (os.cpu_count() or 1)
+
+
+class IngestSettings(BaseModel):
+    """How files become chunks: chunk size, what is refused, CSV columns, and the engine and
+    workers of a bulk ingest."""
+
     chunk_tokens: int = Field(
         200,
         ge=16,
@@ -80,8 +109,6 @@ class Settings(BaseSettings):
         description="Chunk size in embedder tokens (prompt and special tokens included).",
     )
     chunk_overlap: int = Field(40, ge=0, le=200, description="Overlap between chunks in tokens.")
-
-    # --- ingest ------------------------------------------------------------------------
     max_file_mb: float = Field(
         100.0, gt=0, description="Files larger than this (in MB) are refused by ingest."
     )
@@ -139,7 +166,20 @@ class Settings(BaseSettings):
     csv_date: str = Field("date", description="CSV column holding the date.")
     csv_source: str = Field("source", description="CSV column holding the source name.")
 
-    # --- retrieval ---------------------------------------------------------------------
+    @model_validator(mode="after")
+    def _check_overlap(self) -> Self:
+        if self.chunk_overlap >= self.chunk_tokens:
+            raise ValueError(
+                "RAG_CHUNK_OVERLAP must be smaller than RAG_CHUNK_TOKENS "
+                f"({self.chunk_overlap} >= {self.chunk_tokens})"
+            )
+        return self
+
+
+class RetrievalSettings(BaseModel):
+    """How a question finds passages: the retriever, how many, and how dense and BM25 hits
+    are fused."""
+
     retriever: RetrieverMode = Field(
         "hybrid", description="Default retriever: hybrid (dense + BM25 fused), dense or bm25."
     )
@@ -186,7 +226,42 @@ class Settings(BaseSettings):
         10, ge=1, le=100, description="Filtered queries fetch this many times more candidates."
     )
 
-    # --- answering ---------------------------------------------------------------------
+
+class AnsweringSettings(BaseModel):
+    """How passages become an answer: the mode, whether the evidence answers the question,
+    the citation check and the extractive answerer."""
+
+    answer_mode: AskMode = Field(
+        "auto", description="auto: LLM when RAG_LLM_BASE_URL is set, else extractive."
+    )
+    support_threshold: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description=(
+            "Cosine a cited sentence needs with its evidence when claim and passage are in "
+            "different languages (same-language claims are checked word by word)."
+        ),
+    )
+    answerability_model: Path | None = Field(
+        None,
+        description=(
+            "Answerability model (JSON from `rag eval calibrate`) that decides whether the "
+            "retrieved evidence answers a question or the answer is 'not found'. Empty: the "
+            "shipped one, fitted on the dev suite."
+        ),
+    )
+    extractive_sentences: int = Field(
+        3, ge=1, le=10, description="Most sentences the extractive answerer quotes."
+    )
+    extractive_margin: float = Field(
+        0.04, ge=0, le=1, description="Quote sentences scoring within this of the best one."
+    )
+
+
+class LLMSettings(BaseModel):
+    """The OpenAI-compatible endpoint that writes answers, what it reads, and its prompts."""
+
     llm_base_url: str | None = Field(
         None,
         description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1. Empty: extractive.",
@@ -215,38 +290,15 @@ class Settings(BaseSettings):
         "best sentence with the neighbours that fit: fewer tokens, a sooner first word on a CPU.",
     )
     llm_temperature: float = Field(0.1, ge=0, le=2, description="LLM sampling temperature.")
-    answer_mode: AskMode = Field(
-        "auto", description="auto: LLM when RAG_LLM_BASE_URL is set, else extractive."
-    )
     prompts_dir: Path = Field(
         default_factory=default_prompts_dir,
         description="Directory of the editable prompt files.",
     )
-    support_threshold: float = Field(
-        0.8,
-        ge=0,
-        le=1,
-        description=(
-            "Cosine a cited sentence needs with its evidence when claim and passage are in "
-            "different languages (same-language claims are checked word by word)."
-        ),
-    )
-    answerability_model: Path | None = Field(
-        None,
-        description=(
-            "Answerability model (JSON from `rag eval calibrate`) that decides whether the "
-            "retrieved evidence answers a question or the answer is 'not found'. Empty: the "
-            "shipped one, fitted on the dev suite."
-        ),
-    )
-    extractive_sentences: int = Field(
-        3, ge=1, le=10, description="Most sentences the extractive answerer quotes."
-    )
-    extractive_margin: float = Field(
-        0.04, ge=0, le=1, description="Quote sentences scoring within this of the best one."
-    )
 
-    # --- web app -----------------------------------------------------------------------
+
+class WebSettings(BaseModel):
+    """The web chat started by `rag serve`: address, login, uploads and load."""
+
     host: str = Field("127.0.0.1", description="Address the web chat binds (rag serve).")
     port: int = Field(7860, ge=1, le=65535, description="Port of the web chat.")
     auth: str | None = Field(
@@ -257,15 +309,6 @@ class Settings(BaseSettings):
         4, ge=1, le=64, description="Questions the web chat answers at once (others queue)."
     )
 
-    @field_validator("chroma_url")
-    @classmethod
-    def _check_url(cls, value: str | None) -> str | None:
-        if value in (None, ""):
-            return None
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("RAG_CHROMA_URL must look like http://host:port")
-        return value.rstrip("/")
-
     @field_validator("auth")
     @classmethod
     def _check_auth(cls, value: str | None) -> str | None:
@@ -275,28 +318,36 @@ class Settings(BaseSettings):
             raise ValueError("RAG_AUTH must look like user:password")
         return value
 
-    @model_validator(mode="after")
-    def _check_overlap(self) -> Settings:
-        if self.chunk_overlap >= self.chunk_tokens:
-            raise ValueError(
-                "RAG_CHUNK_OVERLAP must be smaller than RAG_CHUNK_TOKENS "
-                f"({self.chunk_overlap} >= {self.chunk_tokens})"
-            )
-        return self
 
-    @property
-    def chroma_path(self) -> Path:
-        """Directory of the embedded Chroma store."""
-        return self.data_dir / "chroma"
+# The groups by heading, in the order data flows through them.
+GROUPS: dict[str, type[BaseModel]] = {
+    "Storage": StorageSettings,
+    "Ingest": IngestSettings,
+    "Retrieval": RetrievalSettings,
+    "Answering": AnsweringSettings,
+    "LLM": LLMSettings,
+    "Web": WebSettings,
+}
 
-    @property
-    def state_dir(self) -> Path:
-        """Directory for plain-file state kept beside the store (BM25 index, ingest log)."""
-        return self.data_dir / "state" / self.collection
+# Settings whose values are never shown (`rag config` masks them).
+SECRETS = frozenset({"llm_api_key", "auth"})
 
-    @property
-    def effective_threads(self) -> int:
-        return self.threads or (os.cpu_count() or 1)
+
+# pydantic collects fields from the last base first: the groups are listed backwards so the
+# flat field order (and a validation error's list) follows GROUPS.
+class Settings(
+    WebSettings,
+    LLMSettings,
+    AnsweringSettings,
+    RetrievalSettings,
+    IngestSettings,
+    StorageSettings,
+    BaseSettings,
+):
+    """Configuration of the assistant: every group's fields, read flat (`settings.top_k`).
+    See the README's tables for every field."""
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -317,21 +368,27 @@ def load_settings(**overrides: object) -> Settings:
 
 
 def markdown_table() -> str:
-    """The README's settings table, generated from the fields (a test checks the README has
-    it verbatim): `python -m rag.settings` prints it."""
-    rows = ["| variable | default | what it does |", "|---|---|---|"]
-    for name, field in Settings.model_fields.items():
-        if field.default_factory is not None:
-            computed = {"cache_dir": "`~/.cache/rag-news`", "prompts_dir": "the shipped `prompts/`"}
-            default = computed.get(name, "(computed)")
-        elif field.default in (None, ""):
-            default = "(empty)"
-        else:
-            value = field.default
-            default = f"`./{value}`" if isinstance(value, Path) else f"`{value}`"
-        description = (field.description or "").replace("|", "\\|")
-        rows.append(f"| `RAG_{name.upper()}` | {default} | {description} |")
-    return "\n".join(rows) + "\n"
+    """The README's settings tables, one per group, generated from the fields (a test checks
+    the README has them verbatim): `python -m rag.settings` prints them."""
+    computed = {"cache_dir": "`~/.cache/rag-news`", "prompts_dir": "the shipped `prompts/`"}
+    sections = []
+    for heading, group in GROUPS.items():
+        about = " ".join((group.__doc__ or "").split())
+        rows = [
+            f"#### {heading}\n\n{about}\n\n| variable | default | what it does |\n|---|---|---|"
+        ]
+        for name, field in group.model_fields.items():
+            if field.default_factory is not None:
+                default = computed.get(name, "(computed)")
+            elif field.default in (None, ""):
+                default = "(empty)"
+            else:
+                value = field.default
+                default = f"`./{value}`" if isinstance(value, Path) else f"`{value}`"
+            description = (field.description or "").replace("|", "\\|")
+            rows.append(f"| `RAG_{name.upper()}` | {default} | {description} |")
+        sections.append("\n".join(rows) + "\n")
+    return "\n".join(sections)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from importlib.metadata import entry_points
 from rich.markup import escape
 
 # Importing a command module registers its commands on the app.
-from rag.cli import archive, ask, models  # noqa: F401
+from rag.cli import archive, ask, config, models  # noqa: F401
 from rag.cli.app import app, err_console
 
 
