@@ -30,21 +30,18 @@ from ingest.readers import RawRecord, iter_records  # noqa: E402
 from rag.models.load import load_embedder, resolve_model_path  # noqa: E402
 from rag.models.onnx_int8 import ensure_onnx_int8  # noqa: E402
 from rag.settings import Settings  # noqa: E402
-from rag.store.chunks import ChunkStore, StoreProfile  # noqa: E402
-from rag.wiring import index_listeners  # noqa: E402
+from rag.wiring import Parts  # noqa: E402
 
 sys.path.insert(0, str(_HERE))
 from common import PeakRSS, median, print_table, require_data, timed, write_corpus  # noqa: E402
 
 
 def run_pipeline(settings: Settings, embedder, corpus: Path):  # type: ignore[no-untyped-def]
-    profile = StoreProfile.of(settings, embedder.dimension)
-    store = ChunkStore(settings, profile)
-    store.reset()
-    ingestor = Ingestor(settings, embedder, store, index_listeners(settings, store, True))
+    parts = Parts(settings, embedder=embedder)
+    ingestor = Ingestor.from_parts(parts, rebuild=True)
     with PeakRSS() as mem:
         report = ingestor.run([corpus])
-    texts = [text for _, text, _ in store.iter_chunks()]
+    texts = [text for _, text, _ in parts.store.iter_chunks()]
     return report, texts, mem.mb
 
 

@@ -74,13 +74,13 @@ def main() -> None:
         os.environ["RAG_DATA_DIR"] = str(Path(tmp) / "data")
         parts = Parts(load_settings())
         Ingestor.from_parts(parts).run([corpus])
-        assistant = parts.assistant
-        if assistant.chat_model is None:
+        assistant, chat_model = parts.assistant, parts.chat_model
+        if chat_model is None:
             raise SystemExit("no LLM configured")
-        assistant.chat_model.identify()
+        chat_model.identify()
         sent: list[str] = []
         replies: list[str] = []
-        stream = assistant.chat_model.stream
+        stream = chat_model.stream
 
         def recording(messages):  # type: ignore[no-untyped-def]
             # A fresh mark first, so that no server-side prompt cache (llama.cpp keeps
@@ -95,7 +95,7 @@ def main() -> None:
                 replies[-1] += delta
                 yield delta
 
-        assistant.chat_model.stream = recording  # type: ignore[method-assign]
+        chat_model.stream = recording  # type: ignore[method-assign]
         rows, ttft, total, extractive = [], [], [], []
         for _ in range(args.rounds):
             for question in QUESTIONS:
@@ -138,7 +138,7 @@ def main() -> None:
                 print(f"{question}\n  LLM: {replies[-1].strip() or '-'}\n  -> [{answer.mode}] "
                       f"{answer.text}", file=sys.stderr)  # fmt: skip
         print_table(
-            f"LLM answers ({assistant.chat_model.model}), seconds; sample articles minus the "
+            f"LLM answers ({chat_model.model}), seconds; sample articles minus the "
             "English Karabakh one",
             HEADER,
             rows,

@@ -26,7 +26,6 @@ _HERE = Path(__file__).resolve().parent
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
 from ingest.cli import run_ingest  # noqa: E402
-from rag.answer.assistant import Assistant  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from rag.store.chroma import MAX_BATCH  # noqa: E402
 from rag.store.chunks import ChunkStore  # noqa: E402
@@ -48,19 +47,19 @@ FIXED = [
 def build_store(settings: Settings, target: int) -> int:
     """Ingest BBC, then SaudiNewsNet day by day, until the store holds `target` chunks."""
     sources = [BBC, *sorted(SAUDI.glob("*.zip"))]
-    assistant_store = Parts(settings).assistant.store
+    store = Parts(settings).store
     for source in sources:
-        count = assistant_store.count()
+        count = store.count()
         if count >= target:
             return count
         print(f"building store: {count} chunks, ingesting {source.name} ...", flush=True)
         run_ingest(settings, [source], rebuild=False, quiet=True)
-    return assistant_store.count()
+    return store.count()
 
 
 def derive_store(big: ChunkStore, settings: Settings, target: int) -> int:
     """The first documents of `big` holding >= `target` chunks, copied with their vectors."""
-    small = Parts(settings).assistant.store
+    small = Parts(settings).store
     if small.count() >= target:
         return small.count()
     small.reset()
@@ -95,10 +94,10 @@ def derive_store(big: ChunkStore, settings: Settings, target: int) -> int:
     return small.count()
 
 
-def questions(assistant: Assistant, n: int) -> list[str]:
+def questions(store: ChunkStore, n: int) -> list[str]:
     """Fixed questions plus titles of stored articles in both languages."""
     titles = {"ar": [], "en": []}  # type: dict[str, list[str]]
-    for meta in assistant.store.iter_registry():
+    for meta in store.iter_registry():
         lang = meta.get("language")
         if lang in titles and meta.get("title") and len(titles[lang]) < n:
             titles[lang].append(str(meta["title"]))
@@ -113,22 +112,22 @@ def measure(stores: dict[int, Settings], qs: list[str]) -> dict[int, dict[str, l
     on all sizes alike and the growth column compares like with like.
     """
     first = next(iter(stores.values()))
-    embedder = Parts(first).assistant.embedder
-    assistants = {n: Parts(s, embedder=embedder).assistant for n, s in stores.items()}
-    for assistant in assistants.values():
-        assistant.ask(qs[0])  # warm caches (and build the BM25 index if missing)
+    embedder = Parts(first).embedder
+    wired = {n: Parts(s, embedder=embedder) for n, s in stores.items()}
+    for parts in wired.values():
+        parts.assistant.ask(qs[0])  # warm caches (and build the BM25 index if missing)
     keys = ("embed", "bare", "hybrid", "answer", "ratio")
     steps = {n: {k: [] for k in keys} for n in stores}  # type: dict[int, dict[str, list[float]]]
     for q in qs:
-        for n, assistant in assistants.items():
+        for n, parts in wired.items():
             t0 = time.perf_counter()
             vec = embedder.embed_query(q)
             t1 = time.perf_counter()
-            assistant.store.query(vec, assistant.settings.top_k)
+            parts.store.query(vec, parts.settings.top_k)
             t2 = time.perf_counter()
-            assistant.retriever.retrieve(q)
+            parts.retriever.retrieve(q)
             t3 = time.perf_counter()
-            assistant.ask(q)
+            parts.assistant.ask(q)
             t4 = time.perf_counter()
             for key, value in zip(keys, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=False):
                 steps[n][key].append(value)
@@ -151,12 +150,12 @@ def main() -> None:
     big_settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
     actual = {sizes[-1]: build_store(big_settings, sizes[-1])}
     stores = {sizes[-1]: big_settings}
-    big = Parts(big_settings).assistant.store
+    big = Parts(big_settings).store
     for size in sizes[:-1]:
         small_dir = data_dir.with_name(f"{data_dir.name}-{size}")
         stores[size] = Settings(data_dir=small_dir, _env_file=None)  # type: ignore[call-arg]
         actual[size] = derive_store(big, stores[size], size)
-    qs = questions(Parts(big_settings).assistant, args.queries)
+    qs = questions(big, args.queries)
     results = measure({size: stores[size] for size in sizes}, qs)
 
     labels = (

@@ -52,9 +52,9 @@ def main() -> None:
     suite = load_suite(REPO / "eval" / "suites" / "dev")
     parts = Parts(eval_settings(load_settings(), suite))
     prepare_store(parts, suite, Console(stderr=True))
-    assistant = parts.assistant
-    assert assistant.chat_model is not None
-    assistant.chat_model.identify()
+    assistant, chat_model = parts.assistant, parts.chat_model
+    assert chat_model is not None
+    chat_model.identify()
     pairs = args.pairs.split(",")
     questions = [q for q in suite.questions if q.split == args.split and q.pair in pairs]
     questions = questions[:: args.every]
@@ -95,7 +95,7 @@ def main() -> None:
         )
     print_table(
         f"dev suite ({args.split} split, every {args.every}): without -> with the translation "
-        f"({assistant.chat_model.model}), k {args.k}",
+        f"({chat_model.model}), k {args.k}",
         ["pair", "hit@1", "hit@5", "answered_rate", "not_found_accuracy"],
         rows,
     )

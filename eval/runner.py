@@ -168,7 +168,7 @@ def run_suite(
     parts.embedder  # noqa: B018 - load the model first: the store checks its dimension
     ingest_info = prepare_store(parts, suite, console)
     assistant = parts.assistant
-    judge_model, judge_prompt = _judge(assistant, options)
+    judge_model, judge_prompt = _judge(parts, options)
 
     questions = [q for q in suite.questions if not options.split or q.split == options.split]
     if not questions:
@@ -187,7 +187,7 @@ def run_suite(
             except InputError as exc:  # e.g. a question too long: a fault of the suite
                 raise InputError(f"{suite.questions_path}:{q.line}", exc.reason) from None
             seconds = time.perf_counter() - t0
-            ranked = _ranking(assistant, answer, options)
+            ranked = _ranking(parts, answer, options)
             record = scoring.score_question(q, answer, ranked, seconds)
             if judge_model is not None and q.answerable and answer.mode != "not_found":
                 from eval.judge import judge
@@ -207,7 +207,7 @@ def run_suite(
     }
 
 
-def _ranking(assistant: Any, answer: Answer, options: RunOptions) -> list[Passage]:
+def _ranking(parts: Parts, answer: Answer, options: RunOptions) -> list[Passage]:
     """The ranked passages the retrieval metrics read: at least RETRIEVAL_K of them.
 
     With k >= 10 these are the answer's own passages. With a smaller k, one more retrieval
@@ -217,22 +217,22 @@ def _ranking(assistant: Any, answer: Answer, options: RunOptions) -> list[Passag
     """
     if len(answer.passages) >= scoring.RETRIEVAL_K or options.k >= scoring.RETRIEVAL_K:
         return list(answer.passages)
-    qvec = assistant.embedder.embed_query(answer.query)
+    qvec = parts.embedder.embed_query(answer.query)
     return list(
-        assistant.retriever.retrieve(
+        parts.retriever.retrieve(
             answer.query, k=scoring.RETRIEVAL_K, mode=options.retriever, query_vector=qvec
         )
     )
 
 
-def _judge(assistant: Any, options: RunOptions) -> tuple[Any, str]:
+def _judge(parts: Parts, options: RunOptions) -> tuple[Any, str]:
     if not options.judge:
         return None, ""
     from eval.judge import load_prompt
 
-    if assistant.chat_model is None:  # RAG_ANSWER_MODE=extractive switches the LLM off
+    if parts.chat_model is None:  # RAG_ANSWER_MODE=extractive switches the LLM off
         raise ConfigError("--judge needs an LLM: set RAG_LLM_BASE_URL and RAG_ANSWER_MODE=auto")
-    return assistant.chat_model, load_prompt()
+    return parts.chat_model, load_prompt()
 
 
 def _config(

@@ -111,8 +111,9 @@ class Ingestor:
 
     @classmethod
     def from_parts(cls, parts: Parts, namespace: str = "", rebuild: bool = False) -> Ingestor:
-        """An ingestor over the wired parts: their embedder, store and BM25 index (emptied,
-        with the store, for a rebuild)."""
+        """The one way to build an ingest: over the wired parts' embedder and store, keeping
+        a BM25 index in step (`Parts.listeners`); with `rebuild`, both start empty.
+        `namespace` as in the constructor (the web page's uploads use "upload/")."""
         if rebuild:
             parts.store.reset()
         return cls(parts.settings, parts.embedder, parts.store, parts.listeners(rebuild), namespace)

@@ -5,9 +5,10 @@
                                    └─▶ archive (list, delete)
 
 The CLI, the web app, the eval runner, the benchmarks and the tests get their parts here,
-and the ingest pipeline is built from them (`ingest.pipeline.Ingestor.from_parts`). Each
-part is built on first use, once: `rag list` never loads the embedder when the store
-records its dimension.
+and every ingest is built from them, one way: `ingest.pipeline.Ingestor.from_parts(parts,
+namespace=..., rebuild=...)` (the library never imports `ingest`, so it is not a method
+here). Each part is built on first use, once: `rag list` never loads the embedder when the
+store records its dimension.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rag.answer.answerability import AnswerabilityModel
     from rag.answer.assistant import Assistant
+    from rag.answer.llm import ChatModel
     from rag.embedder import Embedder
+    from rag.retrieve.retriever import Retriever
     from rag.settings import Settings
     from rag.store.archive import Archive
     from rag.store.bm25_index import Bm25Index
@@ -70,8 +73,8 @@ def open_bm25(settings: Settings, store: ChunkStore) -> Bm25Index:
 
 
 def index_listeners(settings: Settings, store: ChunkStore, rebuild: bool) -> list[Any]:
-    """Indexes an ingest keeps in step with the store: the BM25 index (emptied for a
-    rebuild)."""
+    """Indexes an ingest keeps in step with `store`: its own copy of the BM25 index (emptied
+    for a rebuild). `Parts.listeners` for the wired store; tests over a bare store use it."""
     index = open_bm25(settings, store)
     if rebuild:
         index.clear()
@@ -107,15 +110,21 @@ class Parts:
         return open_bm25(self.settings, self.store)
 
     def listeners(self, rebuild: bool = False) -> list[Any]:
-        """The indexes an ingest keeps in step (the same BM25 index the assistant reads)."""
-        if rebuild:
-            self.bm25.clear()
-        return [self.bm25]
+        """The indexes an ingest keeps in step: its own copy of the BM25 index, never the
+        one the assistant reads, which swaps in the saved index when it sees it is newer (so
+        a question answered during an upload never sees a half-updated index)."""
+        return index_listeners(self.settings, self.store, rebuild)
+
+    @cached_property
+    def chat_model(self) -> ChatModel | None:
+        """The configured chat model (the assistant's), or None for extractive answers."""
+        from rag.answer.llm import load_chat_model
+
+        return load_chat_model(self.settings)
 
     @cached_property
     def assistant(self) -> Assistant:
         from rag.answer.assistant import Assistant
-        from rag.answer.llm import load_chat_model
         from rag.answer.prompts import load_prompts
 
         prompts = load_prompts(self.settings.prompts_dir)  # fail fast on a broken prompt file
@@ -124,10 +133,15 @@ class Parts:
             self.embedder,
             self.store,
             self.bm25,
-            load_chat_model(self.settings),
+            self.chat_model,
             prompts,
             self._answerability,
         )
+
+    @property
+    def retriever(self) -> Retriever:
+        """The assistant's retriever: one per parts, holding the BM25 index in memory."""
+        return self.assistant.retriever
 
     @property
     def archive(self) -> Archive:

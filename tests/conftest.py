@@ -134,13 +134,10 @@ def settings(tmp_path: Path) -> Settings:
 def sample_data_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
     """A store with the sample articles, ingested once per session (do not write to it)."""
     from ingest.pipeline import Ingestor
-    from rag.store.chunks import ChunkStore, StoreProfile
-    from rag.wiring import index_listeners
+    from rag.wiring import Parts
 
     data = tmp_path_factory.mktemp("samples") / "data"
-    s = make_settings(data)
-    store = ChunkStore(s, StoreProfile.of(s, embedder.dimension))
-    report = Ingestor(s, embedder, store, index_listeners(s, store, False)).run([SAMPLES])
+    report = Ingestor.from_parts(Parts(make_settings(data), embedder=embedder)).run([SAMPLES])
     assert report.failures == [], report.failures
     return data
 

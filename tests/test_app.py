@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import typer
-from conftest import free_port, make_settings, start_serve
+from conftest import SAMPLES, free_port, make_settings, start_serve
 from typer.testing import CliRunner
 
 import app
@@ -161,6 +161,34 @@ def served(tmp_path_factory: pytest.TempPathFactory, sample_data_dir: Path) -> I
         log.close()
 
 
+def test_the_page_is_built_from_the_parts(tmp_path: Path, fake_embedder: Any) -> None:
+    """`build_app` and the handlers take the `Parts`; an upload is ingested the one way
+    (`Ingestor.from_parts`, under upload/) into its own copy of the BM25 index, and the
+    chat's retriever swaps the saved index in before the next question."""
+    from ingest.pipeline import Ingestor
+    from rag.store.archive import ArticleQuery
+    from rag.wiring import Parts
+    from webui.handlers import Handlers
+
+    parts = Parts(make_settings(tmp_path / "data"), embedder=fake_embedder)
+    Ingestor.from_parts(parts).run([SAMPLES])
+    app.build_app(parts)
+    handlers = Handlers(parts)
+    answering = parts.retriever.bm25
+    note = tmp_path / "note.txt"
+    note.write_text("The mayor of Springfield opened a new bridge on Monday.", encoding="utf-8")
+    report, stats = handlers.add_articles([str(note)], progress=lambda *a, **k: None)
+    assert '"rag-num">1</div><div class="rag-lbl">ingested' in report
+    assert 'data-stat="documents">6<' in stats
+    uploaded = [a.doc_id for a in parts.archive.articles(ArticleQuery(match="note.txt"))]
+    assert len(uploaded) == 1 and uploaded[0].startswith("upload/")
+    assert parts.retriever.bm25 is answering  # the upload never wrote the index in use
+    handlers.chat("who opened a bridge in Springfield?")
+    assert parts.retriever.bm25 is not answering
+    found = parts.retriever.retrieve("Springfield bridge mayor", k=1, mode="bm25")
+    assert [p.doc_id for p in found] == uploaded
+
+
 @pytest.fixture(scope="module")
 def client(served: str) -> Any:
     from gradio_client import Client
@@ -220,7 +248,7 @@ def test_login_required_when_auth_is_set(sample_copy: Path, embedder: Any) -> No
     from rag.wiring import Parts
 
     settings = make_settings(sample_copy, auth="editor:s3cret", port=free_port())
-    demo = app.build_app(Parts(settings, embedder=embedder).assistant)
+    demo = app.build_app(Parts(settings, embedder=embedder))
     app.launch(demo, settings, prevent_thread_lock=True, quiet=True)
     url = f"http://127.0.0.1:{settings.port}/"
     try:

@@ -18,9 +18,8 @@ from rag.answer.extractive import extractive_answer, score_sentences
 from rag.answer.llm import OpenAIChat
 from rag.answer.result import Judgement, Status
 from rag.retrieve.retriever import Passage
-from rag.store.chunks import ChunkStore, StoreProfile
 from rag.store.filters import Filters
-from rag.wiring import Parts, index_listeners
+from rag.wiring import Parts
 from webui import render
 
 EMBEDDER = HashEmbedder()
@@ -28,13 +27,10 @@ EMBEDDER = HashEmbedder()
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
-    settings = make_settings(tmp_path_factory.mktemp("fast") / "data")
-    store = ChunkStore(settings, StoreProfile.of(settings, EMBEDDER.dimension))
-    report = Ingestor(settings, EMBEDDER, store, index_listeners(settings, store, False)).run(
-        [SAMPLES]
-    )
+    parts = Parts(make_settings(tmp_path_factory.mktemp("fast") / "data"), embedder=EMBEDDER)
+    report = Ingestor.from_parts(parts).run([SAMPLES])
     assert report.ingested == 5 and not report.failures
-    return Parts(settings, embedder=EMBEDDER).assistant
+    return parts.assistant
 
 
 def docs(assistant: Assistant, question: str, **kw: object) -> list[str]:
@@ -170,9 +166,8 @@ def test_a_translation_needs_the_other_language_in_the_archive(
     tmp_path: Path, scripted: Any
 ) -> None:
     settings = make_settings(tmp_path / "data")
-    store = ChunkStore(settings, StoreProfile.of(settings, EMBEDDER.dimension))
     english = SAMPLES / "solar-plant-en.html"
-    Ingestor(settings, EMBEDDER, store, index_listeners(settings, store, False)).run([english])
+    Ingestor.from_parts(Parts(settings, embedder=EMBEDDER)).run([english])
     llm = scripted("say:It makes power [1].")
     settings = settings.model_copy(update={"llm_base_url": llm.url})
     bot = Parts(settings, embedder=EMBEDDER, answerability=Answerable.untrained()).assistant

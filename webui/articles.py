@@ -1,7 +1,7 @@
 """The Articles tab's archive table: search, pages, and delete with a confirmation.
 
-Built inside `app.build_app`'s Blocks; deletes go through `rag.store.archive.Archive` with the
-assistant's own store and BM25 index, so the chat stops citing a deleted article at once.
+Built inside `app.build_app`'s Blocks; deletes go through the parts' `Archive` (their store,
+the one the assistant reads), so the chat stops citing a deleted article at once.
 When RAG_AUTH is set, only a logged-in user may delete (checked on the server).
 """
 
@@ -16,8 +16,8 @@ import gradio as gr  # this module is imported by build_app only, after Gradio i
 from webui.render import field_html
 
 if TYPE_CHECKING:
-    from rag.answer.assistant import Assistant
     from rag.store.archive import Article
+    from rag.wiring import Parts
 
 PAGE_SIZE = 20
 LANGUAGES = ["all · الكل", "ar", "en"]
@@ -58,25 +58,20 @@ def choice(article: Article) -> tuple[str, str]:
     return (f"{label[:80]} · {article.doc_id[-60:]}", article.doc_id)
 
 
-def build(
-    assistant: Assistant, stats: gr.HTML, show_stats: Callable[[], str]
-) -> Callable[[Any], Any]:
+def build(parts: Parts, stats: gr.HTML, show_stats: Callable[[], str]) -> Callable[[Any], Any]:
     """Add the archive table and its delete action to the current Blocks context; returns
     `refresh(event)`, which shows the table again after `event` (tab opened, upload done)."""
-    from rag.store.archive import Archive, ArticleQuery
+    from rag.store.archive import ArticleQuery
     from webui.handlers import user_errors
 
-    settings = assistant.settings
-
-    def archive() -> Archive:
-        return Archive(settings, assistant.store)
+    settings = parts.settings
 
     def show(search: str, language: str, page: float) -> tuple[Any, ...]:
         query = ArticleQuery(
             language=language if language in ("ar", "en") else None, match=search or None
         )
         with user_errors():
-            found = archive().articles(query)
+            found = parts.archive.articles(query)
         shown, page, pages = page_of(found, page)
         choices = [choice(a) for a in shown]
         return (
@@ -101,7 +96,7 @@ def build(
         if not doc_id:
             raise gr.Error("Pick an article to delete first. · اختر مقالاً للحذف أولاً.")
         with user_errors():
-            report = archive().delete([doc_id])
+            report = parts.archive.delete([doc_id])
         if report.deleted:
             done = f"Deleted {doc_id} ({report.chunks} passages). · تم الحذف."
         else:

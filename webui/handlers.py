@@ -19,12 +19,11 @@ from ingest.pipeline import Ingestor
 from rag.answer.result import Answer, Status
 from rag.errors import RagError
 from rag.store.stats import corpus_stats
-from rag.wiring import index_listeners
 from webui import render
 from webui.uploads import copy_uploads, run_with_progress, safe_filename
 
 if TYPE_CHECKING:
-    from rag.answer.assistant import Assistant
+    from rag.wiring import Parts
 
 
 @contextlib.contextmanager
@@ -37,14 +36,16 @@ def user_errors() -> Iterator[None]:
 
 
 class Handlers:
-    """The event handlers around one `Assistant` (shared by every session)."""
+    """The event handlers over one set of `Parts` (shared by every session)."""
 
-    def __init__(self, assistant: Assistant) -> None:
-        self.assistant = assistant
-        self.settings = assistant.settings
-        if assistant.chat_model is not None:
-            assistant.chat_model.identify()  # the header names the served model
-            self.llm = self.mode_line = f"LLM: {assistant.chat_model.name}"
+    def __init__(self, parts: Parts) -> None:
+        self.parts = parts
+        self.settings = parts.settings
+        self.assistant = parts.assistant  # built now: a broken prompt file fails at start
+        chat_model = parts.chat_model
+        if chat_model is not None:
+            chat_model.identify()  # the header names the served model
+            self.llm = self.mode_line = f"LLM: {chat_model.name}"
         else:
             self.mode_line = "answers quote the articles (no LLM) · الإجابات اقتباسات من المقالات"
             self.llm = "quoted from the articles (extractive; set RAG_LLM_BASE_URL for an LLM)"
@@ -101,7 +102,7 @@ class Handlers:
 
     def show_stats(self) -> str:
         with user_errors():
-            return render.stats_html(corpus_stats(self.assistant.store), self.llm)
+            return render.stats_html(corpus_stats(self.parts.store), self.llm)
 
     def add_articles(
         self, paths: list[str] | None, progress: Any = gr.Progress()
@@ -121,15 +122,7 @@ class Handlers:
         root = copy_uploads(paths, settings.data_dir / "uploads")
         try:
             with user_errors():
-                ingestor = Ingestor(
-                    settings,
-                    self.assistant.embedder,
-                    self.assistant.store,
-                    # its own copy of the index: the retriever swaps in the saved one when it
-                    # sees it is newer, never a half-updated one
-                    index_listeners(settings, self.assistant.store, False),
-                    namespace="upload/",
-                )
+                ingestor = Ingestor.from_parts(self.parts, namespace="upload/")
                 report = run_with_progress(ingestor, root, len(paths), progress)
         finally:
             shutil.rmtree(root.parent, ignore_errors=True)

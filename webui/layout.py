@@ -15,8 +15,8 @@ from rag.options import ASK_MODES, RETRIEVER_MODES
 if TYPE_CHECKING:
     import gradio as gr
 
-    from rag.answer.assistant import Assistant
     from rag.settings import Settings
+    from rag.wiring import Parts
 
 WEBUI = Path(__file__).resolve().parent
 EXAMPLES = [
@@ -51,8 +51,8 @@ def launch(demo: gr.Blocks, settings: Settings, **kwargs: Any) -> Any:
     )
 
 
-def build_app(assistant: Assistant) -> gr.Blocks:
-    """The Blocks app around one `Assistant` (shared by every session)."""
+def build_app(parts: Parts) -> gr.Blocks:
+    """The Blocks app over one set of `Parts` (shared by every session)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
@@ -60,8 +60,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     from webui import articles, render
     from webui.handlers import Handlers
 
-    settings = assistant.settings
-    handlers = Handlers(assistant)
+    settings = parts.settings
+    handlers = Handlers(parts)
     with gr.Blocks(
         title="News assistant · مساعد الأخبار",
         analytics_enabled=False,
@@ -134,7 +134,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 gr.Markdown("### Archive · الأرشيف")
                 stats = gr.HTML(elem_id="rag-stats")
                 gr.Markdown("### Stored articles · المقالات المخزنة")
-                refresh_table = articles.build(assistant, stats, handlers.show_stats)
+                refresh_table = articles.build(parts, stats, handlers.show_stats)
 
         inputs = [question, chatbot, history, retriever, k, mode]
         outputs = [question, chatbot, history]

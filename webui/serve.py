@@ -33,4 +33,4 @@ def serve(
             f"[yellow]warning:[/] serving on {escape(settings.host)} without a login; "
             "set RAG_AUTH=user:password to require one."
         )
-    launch(build_app(Parts(settings).assistant), settings)
+    launch(build_app(Parts(settings)), settings)

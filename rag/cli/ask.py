@@ -38,15 +38,16 @@ def ask(
         filters=Filters(language, source, date_from, date_to),
     )
     settings = settings_from_env()
-    assistant = Parts(settings).assistant
+    parts = Parts(settings)
+    assistant = parts.assistant
     if as_json:
         answer = assistant.ask(question, options=options)
         print_json(answer.to_json())
         return
     console = Console()
     final = None
-    if assistant.chat_model is not None and mode != "extractive":
-        assistant.chat_model.identify()  # the status line names the served model
+    if parts.chat_model is not None and mode != "extractive":
+        parts.chat_model.identify()  # the status line names the served model
     for item in assistant.ask_stream(question, options=options):
         if isinstance(item, Status):
             err_console.print(f"[dim]{escape(item.text)}[/]", highlight=False)
