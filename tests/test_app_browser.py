@@ -44,7 +44,7 @@ def serve(data_dir: Path, embedder: Any, **overrides: object) -> tuple[Any, str]
     from rag.wiring import Parts
 
     settings = make_settings(data_dir, port=free_port(), **overrides)
-    demo = app.build_app(Parts(settings, embedder=embedder).assistant)
+    demo = app.build_app(Parts(settings, embedder=embedder))
     app.launch(demo, settings, prevent_thread_lock=True, quiet=True)
     return demo, f"http://127.0.0.1:{settings.port}/"
 

@@ -24,9 +24,10 @@ from rag.answer.extractive import (
 )
 from rag.answer.llm import ChatModel, LLMUnavailable
 from rag.answer.options import AskOptions
-from rag.answer.prompts import Prompts, excerpts, format_passages, load_prompts
+from rag.answer.prompts import Prompts, load_prompts, prompt_passages
 from rag.answer.result import STATUS, Answer, Judgement, Status, clearest
 from rag.answer.translate import Translator
+from rag.answer.word_vectors import WordVectors
 from rag.embedder import Embedder
 from rag.errors import InputError
 from rag.options import AskMode, RetrieverMode
@@ -49,7 +50,6 @@ MAX_QUESTION_CHARS = 2000
 # How far over its threshold the history-augmented evidence must score for a short
 # question (no lead word, no pronoun) to be read as a follow-up.
 STRONG_MARGIN = 0.15
-WORD_CACHE = 50_000  # word vectors kept for answerability (~75 MB at 384 floats)
 # An LLM's "not found" is overruled (quotes shown) only when the evidence check is this sure.
 CONFIDENT = 0.9
 
@@ -84,7 +84,7 @@ class Assistant:
         self.retriever = Retriever(settings, embedder, store, bm25)
         self.chat_model = chat_model
         self.prompts = prompts or load_prompts(settings.prompts_dir)
-        self._word_cache: dict[str, np.ndarray] = {}
+        self.word_vectors = WordVectors(embedder)
         self.answerability = answerability or AnswerabilityModel.load(settings.answerability_model)
         self.translator = Translator(chat_model, self.prompts) if chat_model else None
 
@@ -244,23 +244,6 @@ class Assistant:
         answers = self.sentence_answers(question, language, passages)
         return extractive_answer(question, passages, sentences, self.settings, language, answers)
 
-    def word_vectors(self, words: Sequence[str]) -> np.ndarray:
-        """e5 vectors of single words (symmetric "query: " prompt), cached across questions."""
-        cache = self._word_cache
-        missing = [w for w in dict.fromkeys(words) if w not in cache]
-        if missing:
-            if len(cache) > WORD_CACHE:
-                cache.clear()
-            for word, vector in zip(
-                missing,
-                self.embedder.embed_batch([self.embedder.query_prompt + w for w in missing]),
-                strict=True,
-            ):
-                cache[word] = vector
-        if not words:
-            return np.zeros((0, self.embedder.dimension), dtype=np.float32)
-        return np.stack([cache[w] for w in words])
-
     # --- internals ---------------------------------------------------------------------
     def _retrieve(
         self,
@@ -409,12 +392,6 @@ class Assistant:
             )
         result.claim_check = (checked.claims, checked.supported_claims)
         return result
-
-
-def prompt_passages(passages: list[Passage], sentences: list[ScoredSentence]) -> str:
-    """The passages as the LLM reads them: each one's best sentences with their neighbours."""
-    ranked = sorted(sentences, key=lambda s: s.score, reverse=True)
-    return format_passages(passages, excerpts(passages, [(s.n, s.start) for s in ranked]))
 
 
 def _not_found_reason(judgement: Judgement) -> str:

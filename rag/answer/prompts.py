@@ -13,6 +13,7 @@ from rag.errors import ConfigError
 from rag.text.sentences import split_sentences
 
 if TYPE_CHECKING:
+    from rag.answer.extractive import ScoredSentence
     from rag.retrieve.retriever import Passage
 
 REQUIRED = {
@@ -136,3 +137,9 @@ def _clip(text: str, max_chars: int) -> str:
         return text
     cut = text.rfind(" ", 0, max_chars)
     return text[: cut if cut > max_chars // 2 else max_chars] + " …"
+
+
+def prompt_passages(passages: list[Passage], sentences: list[ScoredSentence]) -> str:
+    """The passages as the LLM reads them: each one's best sentences with their neighbours."""
+    ranked = sorted(sentences, key=lambda s: s.score, reverse=True)
+    return format_passages(passages, excerpts(passages, [(s.n, s.start) for s in ranked]))
