@@ -199,7 +199,7 @@ class RetrievalSettings(BaseModel):
         "a lexical share: the earlier behaviour, kept for comparison).",
     )
     fusion_offset_en_ar: float = Field(
-        0.0,
+        0.06,
         ge=-0.5,
         le=0.5,
         description="Added to an Arabic passage's cosine with an English question before "
@@ -207,11 +207,19 @@ class RetrievalSettings(BaseModel):
         "by bench/fusion.py --fit.",
     )
     fusion_offset_ar_en: float = Field(
-        0.0,
+        0.04,
         ge=-0.5,
         le=0.5,
         description="Added to an English passage's cosine with an Arabic question before "
         "ranking; fitted like fusion_offset_en_ar.",
+    )
+    fusion_margin: float = Field(
+        0.02,
+        ge=0,
+        le=1,
+        description="Calibrated fusion: an other-language passage whose shifted cosine is "
+        "within this of the best question-language passage's takes BM25's share (as does "
+        "one stating a name or number of the question); fitted like fusion_offset_en_ar.",
     )
     bm25_min_ratio: float = Field(
         0.3,

@@ -135,7 +135,7 @@ class Retriever:
         else:
             dense = calibrated_order(dense, qlang, self.offsets)
             ranks = list(range(len(dense)))
-            others = self._stated(query, [h for h in dense if _other(h, qlang)])
+            others = self._supported(query, qlang, dense)
         for rank, hit in zip(ranks, dense, strict=True):
             fused[hit.chunk_id] = s.dense_weight / (s.rrf_k + rank + 1)
         if mode == "hybrid":
@@ -175,6 +175,21 @@ class Retriever:
         """Per question-passage language pair, what is added to the cosine before ranking."""
         s = self.settings
         return {"en-ar": s.fusion_offset_en_ar, "ar-en": s.fusion_offset_ar_en}
+
+    def _supported(self, query: str, qlang: str, dense: list[Hit]) -> list[Hit]:
+        """The other-language hits (in calibrated order) that may take BM25's share: those
+        scoring near the best question-language hit on the calibrated scale, and those that
+        state a name or number of the question."""
+        offsets = self.offsets
+        shifted = {h.chunk_id: adjusted(h, qlang, offsets) for h in dense}
+        own = [shifted[h.chunk_id] for h in dense if not _other(h, qlang)]
+        floor = (max(own) if own else float("-inf")) - self.settings.fusion_margin
+        others = [h for h in dense if _other(h, qlang)]
+        near = {h.chunk_id for h in others if shifted[h.chunk_id] >= floor}
+        stated = {
+            h.chunk_id for h in self._stated(query, [h for h in others if h.chunk_id not in near])
+        }
+        return [h for h in others if h.chunk_id in near or h.chunk_id in stated]
 
     def _stated(self, query: str, hits: list[Hit]) -> list[Hit]:
         """The other-language hits that state a name or number of the question (matched
@@ -227,11 +242,12 @@ def calibrated_order(hits: list[Hit], qlang: str, offsets: dict[str, float]) -> 
     offset (multilingual-e5 scores a passage in the other language lower than an equally
     relevant one in the question's language; the offsets are fitted on data)."""
 
-    def adjusted(hit: Hit) -> float:
-        lang = str(hit.metadata.get("language", ""))
-        return hit.score + offsets.get(f"{qlang}-{lang}", 0.0)
+    return sorted(hits, key=lambda h: adjusted(h, qlang, offsets), reverse=True)
 
-    return sorted(hits, key=adjusted, reverse=True)
+
+def adjusted(hit: Hit, qlang: str, offsets: dict[str, float]) -> float:
+    """A dense hit's cosine on the calibrated scale (its language pair's offset added)."""
+    return hit.score + offsets.get(f"{qlang}-{hit.metadata.get('language', '')}", 0.0)
 
 
 def language_ranks(hits: list[Hit]) -> list[int]:
