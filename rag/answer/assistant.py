@@ -27,7 +27,7 @@ from rag.answer.options import AskOptions
 from rag.answer.prompts import Prompts, load_prompts, prompt_passages
 from rag.answer.result import STATUS, Answer, Judgement, Status, clearest
 from rag.answer.translate import Translator
-from rag.answer.word_vectors import WordVectors
+from rag.answer.word_vectors import sentence_vectors, word_vectors
 from rag.embedder import Embedder
 from rag.errors import InputError
 from rag.options import AskMode, RetrieverMode
@@ -84,7 +84,8 @@ class Assistant:
         self.retriever = Retriever(settings, embedder, store, bm25)
         self.chat_model = chat_model
         self.prompts = prompts or load_prompts(settings.prompts_dir)
-        self.word_vectors = WordVectors(embedder)
+        self.word_vectors = word_vectors(embedder)
+        self.sentence_vectors = sentence_vectors(embedder)
         self.answerability = answerability or AnswerabilityModel.load(settings.answerability_model)
         self.translator = Translator(chat_model, self.prompts) if chat_model else None
 
@@ -191,12 +192,12 @@ class Assistant:
         judge = self.answerability.judge
         rarity, words = self.retriever.bm25.rarity, self.word_vectors
         if not translation:
-            sentences = score_sentences(question, qvec, passages, self.embedder)
+            sentences = score_sentences(question, qvec, passages, self.sentence_vectors)
             return judge(question, language, passages, sentences, rarity, words), sentences
         other = other_language(language)
         tvec = self.embedder.embed_query(translation)
         own, theirs = score_sentences_for(
-            [(question, qvec), (translation, tvec)], passages, self.embedder
+            [(question, qvec), (translation, tvec)], passages, self.sentence_vectors
         )
         # The passages' cosines with the translation, for its side of the check.
         hits = self.store.get_chunks([p.chunk_id for p in passages])

@@ -6,20 +6,20 @@ a lexical bonus for shared words, and quoted in reading order with their passage
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rag.answer.result import NOT_FOUND, Answer, Citation
+from rag.embedder import Embedder
 from rag.retrieve.retriever import Passage
 from rag.text.analysis import analyze
 from rag.text.polarity import opposes
 from rag.text.sentences import split_sentences
 
 if TYPE_CHECKING:
-    from rag.embedder import Embedder
     from rag.settings import Settings
 
 # Sentences considered per passage: news puts the facts first, and this bounds the cost.
@@ -37,15 +37,20 @@ class ScoredSentence:
     cos: float = 0.0  # cosine with the question alone
 
 
+# How candidate sentences are embedded: an Embedder (as passages), or a cache of it
+# (rag/answer/word_vectors.py) that embeds each sentence once.
+SentenceEmbedding = Embedder | Callable[[Sequence[str]], np.ndarray]
+
+
 def score_sentences(
-    question: str, qvec: np.ndarray, passages: list[Passage], embedder: Embedder
+    question: str, qvec: np.ndarray, passages: list[Passage], embed: SentenceEmbedding
 ) -> list[ScoredSentence]:
     """Every candidate sentence of the passages, scored against the question."""
-    return score_sentences_for([(question, qvec)], passages, embedder)[0]
+    return score_sentences_for([(question, qvec)], passages, embed)[0]
 
 
 def score_sentences_for(
-    questions: list[tuple[str, np.ndarray]], passages: list[Passage], embedder: Embedder
+    questions: list[tuple[str, np.ndarray]], passages: list[Passage], embed: SentenceEmbedding
 ) -> list[list[ScoredSentence]]:
     """The candidate sentences scored against each (question, vector), embedded once."""
     candidates: list[tuple[int, int, int, str]] = []
@@ -55,7 +60,8 @@ def score_sentences_for(
                 candidates.append((n, span.start, span.end, span.text))
     if not candidates:
         return [[] for _ in questions]
-    vectors = embedder.embed_documents([c[3] for c in candidates])
+    texts = [c[3] for c in candidates]
+    vectors = embed.embed_documents(texts) if isinstance(embed, Embedder) else embed(texts)
     terms = [set(analyze(c[3])) for c in candidates]
     out = []
     for question, qvec in questions:

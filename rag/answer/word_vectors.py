@@ -1,5 +1,7 @@
-"""e5 vectors of single words, for the answerability check's soft word matching, cached
-across questions (a word is embedded once per process)."""
+"""Cached e5 vectors of short texts the answer step embeds again and again: single words
+(the answerability check's soft word matching) and candidate sentences (a passage that
+answers one question is retrieved for the next ones too). Each text is embedded once per
+process while the cache holds it."""
 
 from __future__ import annotations
 
@@ -11,25 +13,37 @@ import numpy as np
 if TYPE_CHECKING:
     from rag.embedder import Embedder
 
-LIMIT = 50_000  # word vectors kept (~75 MB at 384 floats); the cache empties when full
+LIMIT = 50_000  # vectors kept (~75 MB at 384 floats); the cache empties when full
 
 
-class WordVectors:
-    """`vectors(words)`: one row per word (symmetric "query: " prompt)."""
+class VectorCache:
+    """`cache(texts)`: one row per text, embedded with `prompt` (e5: "query: " for words,
+    "passage: " for sentences)."""
 
-    def __init__(self, embedder: Embedder, limit: int = LIMIT) -> None:
+    def __init__(self, embedder: Embedder, prompt: str, limit: int = LIMIT) -> None:
         self.embedder = embedder
+        self.prompt = prompt
         self.limit = limit
         self._cache: dict[str, np.ndarray] = {}
 
-    def __call__(self, words: Sequence[str]) -> np.ndarray:
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
         cache, embedder = self._cache, self.embedder
-        missing = [w for w in dict.fromkeys(words) if w not in cache]
+        missing = [t for t in dict.fromkeys(texts) if t not in cache]
         if missing:
-            if len(cache) > self.limit:
+            if len(cache) + len(missing) > self.limit:
                 cache.clear()
-            vectors = embedder.embed_batch([embedder.query_prompt + w for w in missing])
+            vectors = embedder.embed_batch([self.prompt + t for t in missing])
             cache.update(zip(missing, vectors, strict=True))
-        if not words:
+        if not texts:
             return np.zeros((0, embedder.dimension), dtype=np.float32)
-        return np.stack([cache[w] for w in words])
+        return np.stack([cache[t] for t in texts])
+
+
+def word_vectors(embedder: Embedder) -> VectorCache:
+    """Single words, with the symmetric "query: " prompt."""
+    return VectorCache(embedder, embedder.query_prompt)
+
+
+def sentence_vectors(embedder: Embedder) -> VectorCache:
+    """Candidate answer sentences, embedded as passages."""
+    return VectorCache(embedder, embedder.passage_prompt)
