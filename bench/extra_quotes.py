@@ -56,7 +56,7 @@ def main() -> None:
             continue
         language = question_language(q.question)
         passages, sentences = evidence.passages, evidence.sentences
-        answers = assistant.sentence_answers(q.question, language, passages)
+        answers = assistant.sentence_answers(q.question, language, passages, evidence.judgement)
         for name, check in (("near", None), ("judged", answers)):
             answer = extractive_answer(q.question, passages, sentences, settings, language, check)
             cited = [(c.doc_id, c.text) for c in answer.citations]

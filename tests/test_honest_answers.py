@@ -20,23 +20,25 @@ PLANTED = "The 2018 World Cup was won by France. [1]"
 UNANSWERABLE = ["Who won the 2018 World Cup?", "what is the capital of France?"]
 DEV = REPO / "eval" / "suites" / "dev"
 # The dev suite's reporting split, per language pair: today's scores less ~0.1 (a pair has
-# 40-50 questions, one is 0.02-0.05). The goal is 0.90 for both rates in every pair; the
-# README's evaluation section has today's numbers and what stands in the way.
+# 56-128 questions, one is 0.01-0.02). The split grew on 2026-12-07 (paraphrased questions,
+# near-topic unanswerables of every answer type, 200 English distractors beside the Arabic
+# paragraphs), so these floors are on a harder split than the earlier ones. The goal is
+# 0.90 for both rates in every pair; the README's evaluation section has today's numbers.
 DEV_GATES = {
-    "not_found_accuracy": 0.58,
-    "answered_rate": 0.58,
-    "hit@5": 0.85,
+    "not_found_accuracy": 0.57,
+    "answered_rate": 0.53,
+    "hit@5": 0.75,
     "ar-ar.not_found_accuracy": 0.67,
-    "ar-ar.answered_rate": 0.65,
-    "ar-ar.hit@5": 0.85,
-    "ar-en.not_found_accuracy": 0.55,
-    "ar-en.answered_rate": 0.47,
-    "ar-en.hit@5": 0.65,
-    "en-ar.not_found_accuracy": 0.55,
-    "en-ar.answered_rate": 0.35,
-    "en-ar.hit@5": 0.85,
-    "en-en.not_found_accuracy": 0.35,
-    "en-en.answered_rate": 0.70,
+    "ar-ar.answered_rate": 0.67,
+    "ar-ar.hit@5": 0.82,
+    "ar-en.not_found_accuracy": 0.57,
+    "ar-en.answered_rate": 0.33,
+    "ar-en.hit@5": 0.53,
+    "en-ar.not_found_accuracy": 0.52,
+    "en-ar.answered_rate": 0.28,
+    "en-ar.hit@5": 0.69,
+    "en-en.not_found_accuracy": 0.34,
+    "en-en.answered_rate": 0.77,
     "en-en.hit@5": 0.90,
 }
 
@@ -241,3 +243,9 @@ def test_the_dev_suite_holds_its_scores_on_the_reporting_split(eval_cache, tmp_p
     assert {"ar-ar", "ar-en", "en-ar", "en-en", "ar", "en"} <= set(results["by_lang"])
     assert results["config"]["split"] == "test"
     assert all(q["pair"] for q in results["questions"])
+    # The trade-off over all thresholds, per pair: ROC AUC floors just under today's.
+    auc = {pair: row["roc_auc"] for pair, row in results["tradeoff"].items()}
+    assert auc["ar-ar"] >= 0.80 and auc["en-en"] >= 0.65, auc
+    assert auc["ar-en"] >= 0.50 and auc["en-ar"] >= 0.50, auc
+    assert (tmp_path / "risk_coverage.png").is_file()
+    assert results["paraphrased"]["all"]["paraphrased"]["questions"] >= 20

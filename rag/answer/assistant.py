@@ -149,7 +149,7 @@ class Assistant:
                 question, language, passages, sentences, judgement, notices
             )
         else:
-            answer = self._quotes(question, language, passages, sentences)
+            answer = self._quotes(question, language, passages, sentences, judgement)
             if answer.text:
                 yield answer.text
         answer.notices = notices + answer.notices
@@ -215,12 +215,17 @@ class Assistant:
         return clearest(direct, replace(across, pair=f"{language}-{other}")), sentences
 
     def sentence_answers(
-        self, question: str, language: str, passages: list[Passage]
+        self, question: str, language: str, passages: list[Passage], judgement: Judgement
     ) -> Callable[[ScoredSentence], bool]:
         """Does one sentence, with its neighbours, answer the question by itself? The
-        evidence check on that sentence's window alone."""
+        evidence check on that sentence's window alone; a sentence of the article whose
+        window made the evidence answer (the judgement's) passes."""
+        where = judgement.evidence[0] if judgement.evidence else 0
+        accepted = passages[where - 1].doc_id if 1 <= where <= len(passages) else None
 
         def answers(sent: ScoredSentence) -> bool:
+            if passages[sent.n - 1].doc_id == accepted:
+                return True
             alone = [passages[sent.n - 1]]
             judged = self.answerability.judge(
                 question,
@@ -240,9 +245,10 @@ class Assistant:
         language: str,
         passages: list[Passage],
         sentences: list[ScoredSentence],
+        judgement: Judgement,
     ) -> Answer:
         """The extractive answer: each quote beyond the best must answer on its own."""
-        answers = self.sentence_answers(question, language, passages)
+        answers = self.sentence_answers(question, language, passages, judgement)
         return extractive_answer(question, passages, sentences, self.settings, language, answers)
 
     # --- internals ---------------------------------------------------------------------
@@ -349,7 +355,7 @@ class Assistant:
 
         def quotes(note: str) -> Answer:
             notices.append(note)
-            return self._quotes(question, language, passages, sentences)
+            return self._quotes(question, language, passages, sentences, judgement)
 
         template = STATUS.get(language, STATUS["en"])
         yield Status(template.format(n=len(read), model=self.chat_model.model))

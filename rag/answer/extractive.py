@@ -110,8 +110,8 @@ def extractive_answer(
 
     A sentence that states the question's words with the opposite polarity ("did not
     demand" for "what did Erdogan demand?") is never offered as its answer. With
-    `answers` (does this sentence, on its own, answer the question?), each quote beyond
-    the best one must pass it too: near in cosine is not enough."""
+    `answers` (does this sentence, on its own, answer the question?), each quote from
+    another article than the best quote's must pass it too: near in cosine is not enough."""
     if not scored:
         return not_found_answer(question, language, passages)
     scored = [s for s in scored if not opposes(question, s.text, s.text)]
@@ -131,7 +131,12 @@ def extractive_answer(
             break
         if per_passage.get(sent.n, 0) >= 2 or any(_same(sent.text, c.text) for c in chosen):
             continue
-        if chosen and answers is not None and not answers(sent):
+        if (
+            chosen
+            and answers is not None
+            and not _same_article(sent, chosen[0], passages)
+            and not answers(sent)
+        ):
             continue
         chosen.append(sent)
         per_passage[sent.n] = per_passage.get(sent.n, 0) + 1
@@ -158,6 +163,10 @@ def _citations(chosen: list[ScoredSentence], passages: list[Passage]) -> list[Ci
         Citation.of(n, passages[n - 1], s.text, (s.start, s.end), s.score)
         for n, s in sorted(best_per_n.items())
     ]
+
+
+def _same_article(a: ScoredSentence, b: ScoredSentence, passages: list[Passage]) -> bool:
+    return passages[a.n - 1].doc_id == passages[b.n - 1].doc_id
 
 
 def _same(a: str, b: str) -> bool:
