@@ -11,6 +11,7 @@ from pathlib import Path
 from ingest.clean import clean_text, detect_language
 from ingest.readers import RawRecord
 from rag.store.documents import Document, is_iso_date
+from rag.text.safe import invalid_unicode, plain_field, repaired
 
 _SPACE = re.compile(r"\s+")
 # Metadata is copied onto every chunk: a 400 KB title must not become 400 KB per chunk.
@@ -85,9 +86,38 @@ def _digest(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
+# The fields copied onto every chunk and shown on every line about the article.
+LINE_FIELDS = ("id", "title", "source", "url", "date", "author")
+
+
+class InvalidField(ValueError):
+    """A record's field holds what no store accepts (one failure line for that record)."""
+
+
+def safe_fields(fields: dict[str, str]) -> dict[str, str]:
+    """Every field as valid, visible text: article text repaired (lone surrogates replaced,
+    control characters dropped), one-line fields without control or bidi characters. A
+    one-line field with invalid Unicode (a lone surrogate) raises InvalidField: its value
+    cannot be kept as written, and an id or source that silently changed would mislead."""
+    out = {}
+    for name, value in fields.items():
+        if name not in LINE_FIELDS:
+            out[name] = repaired(value)
+            continue
+        bad = invalid_unicode(value)
+        if bad is not None:
+            raise InvalidField(
+                f"field `{name}` holds invalid Unicode (a lone surrogate {bad}); write it as "
+                "valid UTF-8 text (or leave the field out) and ingest again"
+            )
+        out[name] = plain_field(value)
+    return out
+
+
 def to_document(record: RawRecord, root: Path) -> Document | None:
     """A Document, or None when nothing readable is left after cleaning."""
-    fields = record.fields
+    fields = safe_fields(record.fields)
+    record = RawRecord(fields, record.origin, record.index)
     body = clean_text(fields.get("text", ""))
     if not body.strip():
         return None
@@ -97,7 +127,7 @@ def to_document(record: RawRecord, root: Path) -> Document | None:
     return Document(
         doc_id=doc_id_for(record, root, body),
         text=text,
-        title=title or body.split("\n", 1)[0][:120],
+        title=title or plain_field(body.split("\n", 1)[0][:120]).strip(),
         url=_capped(_SPACE.sub("", fields.get("url", "")), "url"),
         date=_capped(normalize_date(fields.get("date", "")), "date"),
         source=_capped(_SPACE.sub(" ", fields.get("source", "")).strip(), "source"),

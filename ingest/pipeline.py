@@ -20,11 +20,18 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from ingest.chunker import Chunker
-from ingest.documents import MAX_ID_CHARS, legacy_position, text_hash, to_document
+from ingest.documents import (
+    MAX_ID_CHARS,
+    InvalidField,
+    legacy_position,
+    text_hash,
+    to_document,
+)
 from ingest.readers import Failure, RawRecord, iter_records, unexpected
 from ingest.report import IngestReport
 from ingest.stages import Consumer, Stage
 from rag.embedder import Embedder
+from rag.errors import RecordError
 from rag.settings import Settings
 from rag.store.chunks import ChunkStore
 from rag.store.documents import Chunk, DocRecord, Document, DocumentWrite
@@ -80,6 +87,8 @@ def prepare(item: RawRecord | Failure, root: Path) -> Prepared:
         return Prepared(item.where, failure=item.reason)
     try:
         doc = to_document(item, root)
+    except InvalidField as exc:
+        return Prepared(item.origin, failure=str(exc))
     except Exception as exc:  # cleaning must not cost the rest of the run
         return Prepared(item.origin, failure=unexpected("could not be cleaned", exc))
     if doc is None:
@@ -316,7 +325,20 @@ class Ingestor:
                 )
             )
             offset += n
-        removed_per_doc = self.store.write_documents(writes)
+        try:
+            removed_per_doc = self.store.write_documents(writes)
+        except RecordError as exc:
+            # The store refused what a record holds, not the disk: the batch is written
+            # again without it (in halves, down to the one record), which becomes one
+            # failure line.
+            if len(batch) == 1:
+                report.fail(batch[0].doc.origin, exc.reason)
+                return
+            half = len(batch) // 2
+            cut = sum(len(work.chunks) for work in batch[:half])
+            self._write((batch[:half], vectors[:cut]), report, tick)
+            self._write((batch[half:], vectors[cut:]), report, tick)
+            return
         for work, removed in zip(batch, removed_per_doc, strict=True):
             for listener in self.listeners:
                 listener.on_document(work.chunks, removed)

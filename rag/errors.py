@@ -26,6 +26,15 @@ class StoreError(RagError):
     """The vector store cannot be opened, read or written."""
 
 
+class RecordError(StoreError):
+    """The store refused what the records of a write hold (a value it cannot take), not
+    the disk or the server: the records can be written again without the bad one."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 class EmbedderMismatch(StoreError):
     """The collection was built with another embedder or chunking."""
 

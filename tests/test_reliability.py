@@ -67,6 +67,31 @@ def test_the_seed_is_stored_beside_files_that_crashed_the_run(tmp_path, strict, 
     assert report["failures"][0]["where"].endswith("deep.json")
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(("strict", "code"), [(False, 0), (True, 1)])
+def test_a_lone_surrogate_beside_the_seed_is_one_failure_line(tmp_path, strict, code):
+    """Reliability round three, item 1: the record's `source` is "\ud800" (valid JSON); it
+    used to fail the Chroma write of its whole batch, the seed included, blaming the disk."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / SEED.name).write_bytes(SEED.read_bytes())
+    record = {"id": "lone", "text": "A short article about a port.", "source": "\ud800"}
+    (corpus / "feed.json").write_text(json.dumps([record]), encoding="utf-8")
+    out = subprocess.run(
+        [*RAG_CLI, "ingest", str(corpus), "--json", *(["--strict"] if strict else [])],
+        env=cli_env(RAG_DATA_DIR=str(tmp_path / "data")),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == code, out.stderr[-2000:]
+    report = json.loads(out.stdout)
+    assert report["ingested"] == 1 and report["failed"] == 1, report
+    (failure,) = report["failures"]
+    assert failure["where"].endswith("feed.json#0") and "`source`" in failure["reason"]
+    assert "free space" not in out.stderr
+
+
 # --- records that shift in a multi-record file ------------------------------------------------
 ARTICLES = {
     "A": (

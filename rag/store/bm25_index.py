@@ -210,7 +210,7 @@ class Bm25Index:
             "source": np.array([self.rows[c][2] for c in self.ids], dtype=object),
             "date": np.array([self.rows[c][3] for c in self.ids], dtype=object),
         }
-        if not corpus:
+        if not any(corpus):  # no chunk has a word (e.g. only punctuation): nothing to score
             self.model = None
             return
         model = bm25s.BM25(k1=1.2, b=0.75)
