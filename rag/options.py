@@ -4,9 +4,10 @@
 
 from __future__ import annotations
 
+import math
 from typing import Literal, cast, get_args
 
-from rag.errors import ConfigError
+from rag.errors import ConfigError, InputError
 
 RetrieverMode = Literal["hybrid", "dense", "bm25"]
 AskMode = Literal["auto", "extractive", "llm"]
@@ -26,3 +27,19 @@ def ask_mode(value: str | None, flag: str = "--mode") -> AskMode | None:
     if value is not None and value not in ASK_MODES:
         raise ConfigError(f"{flag} {value}: use {', '.join(ASK_MODES)}")
     return cast("AskMode | None", value)
+
+
+MAX_K = 50  # passages one question may ask for (RAG_TOP_K's own limit)
+
+
+def bounded_int(value: object, field: str, low: int, high: int) -> int:
+    """A request-shaped number (k, a page) as a whole number in low..high; an InputError
+    naming the field otherwise (1e6, inf, nan, text): a crafted request must not make one
+    question cost the whole store."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError(field, f"must be a whole number from {low} to {high}") from None
+    if not math.isfinite(number) or number != int(number) or not low <= number <= high:
+        raise InputError(field, f"must be a whole number from {low} to {high}, not {value!r}")
+    return int(number)

@@ -247,3 +247,42 @@ def _snapshot(data: Path, embedder) -> dict[str, object]:
     snap = json.loads(out.stdout)
     snap["chunk_docs"], snap["listed"] = set(snap["chunk_docs"]), set(snap["listed"])
     return snap
+
+
+# --- terminals: what is printed from article text acts on no terminal ----------------------
+
+
+def test_list_and_the_delete_confirmation_print_no_control_or_bidi_characters(
+    sample_copy: Path, embedder
+) -> None:
+    """A store written before ingest cleaned its fields (or by another tool) can hold a
+    title with ESC sequences and bidi overrides: `rag list` and the delete confirmation
+    print it without them (reliability round three, item 3)."""
+    from rag.store.documents import Chunk, Document, DocumentWrite
+
+    settings = make_settings(sample_copy)
+    store = ChunkStore(settings, StoreProfile.of(settings, embedder.dimension))
+    doc_id = "hostile\x1b]0;pwned\x07-id"
+    text = "A short article whose title was stored before fields were cleaned."
+    doc = Document(
+        doc_id=doc_id,
+        text=text,
+        title="\x1b[2J\x1b[1A\x1b[2KErased rows \u202eevil\u202c title",
+        source="sample",
+        date="2024-01-01",
+        language="en",
+        origin="test",
+    )
+    meta = {**doc.fields(), "doc_id": doc_id, "position": 0, "start": 0, "end": len(text)}
+    chunk = Chunk("hostile-chunk", doc_id, 0, 0, len(text), text, meta)
+    vector = embedder.embed_documents([text])
+    store.write_documents([DocumentWrite(doc, "hostile-text", [chunk], vector, None)])
+
+    listed = rag(sample_copy, "list")
+    assert listed.returncode == 0, listed.stderr
+    asked = rag(sample_copy, "delete", doc_id, stdin="n\n")
+    assert asked.returncode == 1 and "would delete 1 articles" in asked.stderr, asked.stderr
+    for out in (listed.stdout, asked.stderr):
+        assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out
+    assert "Erased rows evil title" in listed.stdout
+    assert "hostile-id" in asked.stderr  # the OSC sequence is gone whole

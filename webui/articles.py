@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr  # this module is imported by build_app only, after Gradio itself
 
+from rag.options import bounded_int
 from webui.render import field_html
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from rag.wiring import Parts
 
 PAGE_SIZE = 20
+MAX_PAGE = 1_000_000  # a page number beyond this is a crafted request, not a reader
 LANGUAGES = ["all · الكل", "ar", "en"]
 
 
@@ -48,7 +50,7 @@ def table_html(articles: Sequence[Article], page: int, pages: int, total: int) -
 def page_of(found: Sequence[Article], page: float | None) -> tuple[list[Article], int, int]:
     """The articles on `page` (clamped to 1..pages), the page and the number of pages."""
     pages = max(1, math.ceil(len(found) / PAGE_SIZE))
-    page = min(max(1, int(page or 1)), pages)
+    page = min(bounded_int(page or 1, "page", 1, MAX_PAGE), pages)
     return list(found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]), page, pages
 
 

@@ -64,9 +64,7 @@ class Handlers:
         ]
         yield "", chat, history
         partial, answer = "", None
-        stream = self.assistant.ask_stream(
-            question, history, k=int(k), retriever=retriever, mode=mode
-        )
+        stream = self.assistant.ask_stream(question, history, k=k, retriever=retriever, mode=mode)
         try:
             with user_errors():
                 for item in stream:

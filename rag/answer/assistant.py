@@ -30,7 +30,7 @@ from rag.answer.translate import Translator
 from rag.answer.word_vectors import sentence_vectors, word_vectors
 from rag.embedder import Embedder
 from rag.errors import InputError
-from rag.options import AskMode, RetrieverMode
+from rag.options import MAX_K, AskMode, RetrieverMode, bounded_int
 from rag.retrieve.followup import (
     format_history,
     is_followup,
@@ -268,6 +268,8 @@ class Assistant:
         makes its evidence answer it. A self-contained question retrieves what it would
         retrieve alone.
         """
+        if options.k is not None:  # a request's number, bounded at the edge of the API
+            options = replace(options, k=bounded_int(options.k, "k", 1, MAX_K))
         self.retriever.refresh()
         notes: list[str] = []
 

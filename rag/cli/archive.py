@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from rag.cli.app import app, edge, err_console, print_json, settings_from_env
+from rag.text.safe import plain_line
 
 
 @app.command()
@@ -69,7 +70,13 @@ def list_articles(
 
 def _print_articles(articles: Any) -> None:
     """One line per article: aligned id, date, language, source and chunks, then the title."""
-    rows = [(a.doc_id, a.date[:10], a.language, a.source, str(a.chunks), a.title) for a in articles]
+    rows = [
+        tuple(
+            plain_line(x)
+            for x in (a.doc_id, a.date[:10], a.language, a.source, str(a.chunks), a.title)
+        )
+        for a in articles
+    ]
     header = ("doc id", "date", "language", "source", "chunks", "title")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
     console = Console(soft_wrap=True)
@@ -102,7 +109,8 @@ def delete(
             highlight=False,
         )
         for a in chosen[:50]:
-            err_console.print(f"  {escape(a.doc_id)}  {escape(a.title)}", highlight=False)
+            shown = f"  {plain_line(a.doc_id)}  {plain_line(a.title)}"
+            err_console.print(escape(shown), highlight=False)
         if len(chosen) > 50:
             err_console.print(f"  ... and {len(chosen) - 50} more", highlight=False)
         if not typer.confirm("delete them?", default=False, err=True):
@@ -124,4 +132,4 @@ def delete(
         f"deleted {len(report.deleted)} articles ({report.chunks} chunks)", highlight=False
     )
     for doc_id in report.not_found:
-        err_console.print(f"  [yellow]not found[/]: {escape(doc_id)}", highlight=False)
+        err_console.print(f"  [yellow]not found[/]: {escape(plain_line(doc_id))}", highlight=False)

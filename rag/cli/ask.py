@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from rag.cli.app import app, edge, err_console, print_json, settings_from_env
+from rag.text.safe import plain_line
 
 
 @app.command()
@@ -63,8 +64,7 @@ def ask(
     for note in answer.notices:
         console.print(f"[yellow]notice:[/] {escape(note)}", highlight=False)
     for c in answer.citations:
-        where = " · ".join(x for x in (c.source, c.date[:10], c.url) if x)
-        console.print(
-            f"\n[bold]\\[{c.n}][/] {escape(c.title)}  [dim]{escape(where)}[/]", highlight=False
-        )
-        console.print(f"    “{c.supporting}”", highlight=False, markup=False)
+        where = " · ".join(plain_line(x) for x in (c.source, c.date[:10], c.url) if x)
+        title = escape(plain_line(c.title))
+        console.print(f"\n[bold]\\[{c.n}][/] {title}  [dim]{escape(where)}[/]", highlight=False)
+        console.print(f"    “{plain_line(c.supporting)}”", highlight=False, markup=False)
