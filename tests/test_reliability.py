@@ -44,6 +44,17 @@ def test_html_that_crashed_the_parser_is_read():
     assert "An article." in text
 
 
+def ingest_cli(corpus: Path, data: Path, strict: bool) -> subprocess.CompletedProcess:
+    """`rag ingest CORPUS --json [--strict]` into `data`."""
+    return subprocess.run(
+        [*RAG_CLI, "ingest", str(corpus), "--json", *(["--strict"] if strict else [])],
+        env=cli_env(RAG_DATA_DIR=str(data)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("strict", "code"), [(False, 0), (True, 1)])
 def test_the_seed_is_stored_beside_files_that_crashed_the_run(tmp_path, strict, code):
@@ -52,13 +63,7 @@ def test_the_seed_is_stored_beside_files_that_crashed_the_run(tmp_path, strict, 
     (corpus / SEED.name).write_bytes(SEED.read_bytes())
     (corpus / "bad.html").write_text(BAD_HTML, encoding="utf-8")
     (corpus / "deep.json").write_text(DEEP_JSON, encoding="utf-8")
-    out = subprocess.run(
-        [*RAG_CLI, "ingest", str(corpus), "--json", *(["--strict"] if strict else [])],
-        env=cli_env(RAG_DATA_DIR=str(tmp_path / "data")),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    out = ingest_cli(corpus, tmp_path / "data", strict)
     assert out.returncode == code, out.stderr[-2000:]
     assert "Traceback" not in out.stderr
     report = json.loads(out.stdout)
@@ -77,13 +82,7 @@ def test_a_lone_surrogate_beside_the_seed_is_one_failure_line(tmp_path, strict, 
     (corpus / SEED.name).write_bytes(SEED.read_bytes())
     record = {"id": "lone", "text": "A short article about a port.", "source": "\ud800"}
     (corpus / "feed.json").write_text(json.dumps([record]), encoding="utf-8")
-    out = subprocess.run(
-        [*RAG_CLI, "ingest", str(corpus), "--json", *(["--strict"] if strict else [])],
-        env=cli_env(RAG_DATA_DIR=str(tmp_path / "data")),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    out = ingest_cli(corpus, tmp_path / "data", strict)
     assert out.returncode == code, out.stderr[-2000:]
     report = json.loads(out.stdout)
     assert report["ingested"] == 1 and report["failed"] == 1, report
