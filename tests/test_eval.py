@@ -374,3 +374,27 @@ def test_convert_squad_command_on_an_arcd_slice(tmp_path):
     # evidence is the answer's sentence, verbatim from the paragraph
     texts = {d["id"]: d["text"] for d in docs}
     assert all(e in texts[q.relevant_docs[0]] for q in suite.questions for e in q.evidence)
+
+
+def test_the_dev_suite_has_a_frozen_split_and_tagged_paraphrases():
+    suite = load_suite(REPO / "eval" / "suites" / "dev")
+    splits = {q.split for q in suite.questions}
+    assert splits == {"dev", "test", "frozen"}
+    frozen = [q for q in suite.questions if q.split == "frozen"]
+    assert len(frozen) >= 60 and {q.pair for q in frozen} == {"ar-ar", "ar-en", "en-ar", "en-en"}
+    for pair in ("ar-en", "en-ar"):
+        assert sum(q.pair == pair for q in suite.questions) >= 150
+    new = [q for q in suite.questions if q.answer_type]
+    answerable = [q for q in new if q.answerable]
+    assert sum(q.paraphrased for q in answerable) >= len(answerable) / 2
+    kinds = {q.answer_type for q in new if not q.answerable}
+    assert {"date", "number", "person", "place"} <= kinds
+
+
+def test_question_tags_are_checked(tmp_path):
+    bad_type = '{"id": "q", "question": "When?", "answer_type": "colour"}'
+    with pytest.raises(InputError, match="answer_type 'colour'"):
+        load_suite(write_suite(tmp_path / "a", [bad_type]))
+    bad_flag = '{"id": "q", "question": "When?", "paraphrased": "yes"}'
+    with pytest.raises(InputError, match="`paraphrased` must be true or false"):
+        load_suite(write_suite(tmp_path / "b", [bad_flag]))
