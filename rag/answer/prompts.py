@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -81,6 +82,10 @@ def load_prompts(directory: Path) -> Prompts:
     return Prompts(texts)
 
 
+# "<passage" or "</passage" in any case, with any spaces or slashes between: a delimiter.
+_DELIMITER = re.compile(r"<\s*/?\s*passage", re.IGNORECASE)
+
+
 def format_passages(passages: list[Passage], bodies: list[str] | None = None) -> str:
     """Passages as delimited, numbered blocks: the model sees them as data, not instructions.
     `bodies` replaces each passage's text (its excerpt, see `excerpts`)."""
@@ -89,9 +94,10 @@ def format_passages(passages: list[Passage], bodies: list[str] | None = None) ->
         meta = f'n="{n}" title="{escape(p.title)}"'
         if p.date:
             meta += f' date="{escape(p.date[:10])}"'
-        # Closing tags inside an article must not end the block early.
+        # Any spelling of the delimiters inside an article (</PASSAGE>, < passage n="2">)
+        # must neither end the block early nor open a forged one.
         text = bodies[n - 1] if bodies is not None else p.text
-        body = text.replace("</passage>", "</ passage>")
+        body = _DELIMITER.sub(lambda m: m.group(0).replace("<", "‹"), text)
         blocks.append(f"<passage {meta}>\n{body}\n</passage>")
     return "\n\n".join(blocks)
 
