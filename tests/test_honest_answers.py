@@ -151,6 +151,24 @@ def test_a_short_question_borrows_the_history_only_when_that_makes_it_answerable
     assert answer.mode == "extractive"
 
 
+def test_rag_ask_prints_only_the_checked_answer_on_stdout(scripted, sample_data_dir):
+    """Reliability round three, item 5: the LLM's unchecked text streams to stderr; stdout
+    holds only what the citation check kept (here the quotes the planted claim fell back to)."""
+    llm = scripted(f"say:{PLANTED}")
+    out = subprocess.run(
+        [*RAG_CLI, "ask", ERDOGAN, "--mode", "llm"],
+        env=cli_env(
+            RAG_DATA_DIR=str(sample_data_dir), RAG_LLM_BASE_URL=llm.url, RAG_LLM_RETRIES="0"
+        ),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "2018 World Cup" in out.stderr  # streamed as it came
+    assert "2018 World Cup" not in out.stdout and "withdrawal of Armenian forces" in out.stdout
+
+
 def test_the_planted_llm_claim_is_removed(scripted, sample_data_dir, embedder):
     llm = scripted(f'say:{PLANTED}\n\nEvidence:\n[1] "ويلتقي المنتخب في النهائي"')
     settings = make_settings(sample_data_dir, llm_base_url=llm.url, llm_retries=0)

@@ -49,20 +49,25 @@ def ask(
     final = None
     if parts.chat_model is not None and mode != "extractive":
         parts.chat_model.identify()  # the status line names the served model
+    # An LLM's text as it is generated goes to stderr (not checked yet); stdout gets only
+    # the answer the citation check kept.
+    generating = streamed = False
     for item in assistant.ask_stream(question, options=options):
-        if isinstance(item, Status):
+        if isinstance(item, Status):  # an LLM is about to write
             err_console.print(f"[dim]{escape(item.text)}[/]", highlight=False)
-        elif isinstance(item, str):
-            console.print(item, end="", highlight=False, markup=False)
-        else:
+            generating = True
+        elif isinstance(item, str) and generating:
+            err_console.print(item, end="", style="dim", highlight=False, markup=False)
+            streamed = True
+        elif not isinstance(item, str):
             final = item
-    console.print()
+    if streamed:
+        err_console.print()
     assert final is not None
     answer = final
-    if answer.mode == "llm" and answer.citations:
-        console.print(f"\n[bold]checked answer:[/] {escape(answer.text)}", highlight=False)
-    for note in answer.notices:
-        console.print(f"[yellow]notice:[/] {escape(note)}", highlight=False)
+    console.print(answer.text, highlight=False, markup=False)
+    for note in answer.notices:  # they may quote what the check removed: stderr
+        err_console.print(f"[yellow]notice:[/] {escape(plain_line(note))}", highlight=False)
     for c in answer.citations:
         where = " · ".join(plain_line(x) for x in (c.source, c.date[:10], c.url) if x)
         title = escape(plain_line(c.title))
