@@ -78,13 +78,8 @@ def collect(k: int) -> list[dict[str, Any]]:
 
 
 def margins(model: AnswerabilityModel, rows: list[dict[str, Any]]) -> np.ndarray:
-    """Each row's margin as the check decides it: the side that clears its threshold by
-    more (rag/answer/result.py `clearest`)."""
-    out = []
-    for r in rows:
-        scores = model.side_scores(r["features"])
-        out.append(max(scores[s] - model.thresholds[s] for s in ("same", "other")))
-    return np.array(out)
+    """Each row's margin as the check decides it (`AnswerabilityModel.decide`)."""
+    return np.array([model.decide(r["features"], r["pair"][:2]).margin for r in rows])
 
 
 def rates(rows: list[dict[str, Any]], m: np.ndarray) -> dict[str, str]:

@@ -230,6 +230,17 @@ class AnswerabilityModel:
         if not passages:
             return Judgement(False, 0.0, self.thresholds["same"], "")
         values, where = features(question, question_lang, passages, sentences, rarity, word_vectors)
+        return self.decide(values, question_lang, sides, where)
+
+    def decide(
+        self,
+        values: Mapping[str, float],
+        question_lang: str,
+        sides: Sequence[str] = SIDES,
+        where: tuple[int, int, int] | None = None,
+    ) -> Judgement:
+        """The judgement the feature values give: each side's reading, the one that clears
+        its threshold by more speaking for the question."""
         scores = self.side_scores(values)
         other = other_language(question_lang)
         readings = [
@@ -238,7 +249,7 @@ class AnswerabilityModel:
                 scores[side],
                 self.thresholds[side],
                 f"{question_lang}-{question_lang if side == 'same' else other}",
-                values,
+                dict(values),
                 where,
             )
             for side in sides

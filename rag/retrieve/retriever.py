@@ -23,13 +23,12 @@ from rag.store.chunks import ChunkStore
 from rag.store.documents import DOC_FIELDS, Hit
 from rag.store.filters import Filters
 from rag.text.analysis import other_language, script_language
-from rag.text.focus import checkable, focus_terms, index_text, matches
+from rag.text.focus import Term, checkable, focus_terms, index_text, matches
 
 if TYPE_CHECKING:
     from rag.embedder import Embedder
     from rag.settings import Settings
 
-Mode = RetrieverMode  # the retriever choice, typed in rag/options.py
 # MMR picks k passages from the best MMR_POOL_FACTOR * k fused candidates.
 MMR_POOL_FACTOR = 4
 # Cosine above which two passages count as copies of one story.
@@ -92,7 +91,7 @@ class Retriever:
         self,
         query: str,
         k: int | None = None,
-        mode: Mode | None = None,
+        mode: RetrieverMode | None = None,
         filters: Filters | None = None,
         query_vector: np.ndarray | None = None,
         language: str | None = None,
@@ -139,8 +138,10 @@ class Retriever:
         for rank, hit in zip(ranks, dense, strict=True):
             fused[hit.chunk_id] = s.dense_weight / (s.rrf_k + rank + 1)
         if mode == "hybrid":
+            # language-rank: each other-language hit keeps its rank in its language;
+            # calibrated: the supported hits are ranked among themselves.
             other_ranks = (
-                [ranks[dense.index(h)] for h in others]
+                [r for r, h in zip(ranks, dense, strict=True) if _other(h, qlang)]
                 if s.fusion == "language-rank"
                 else list(range(len(others)))
             )
@@ -194,10 +195,11 @@ class Retriever:
     def _stated(self, query: str, hits: list[Hit]) -> list[Hit]:
         """The other-language hits that state a name or number of the question (matched
         across scripts): only those stand in for the BM25 match their language cannot get."""
-        if not hits or not checkable(focus_terms(query), cross_script=True):
+        terms = checkable(focus_terms(query), cross_script=True)
+        if not hits or not terms:
             return []
         texts = {h.chunk_id: h.text for h in self.store.get_chunks([h.chunk_id for h in hits])}
-        return [h for h in hits if states_across(query, texts.get(h.chunk_id, ""))]
+        return [h for h in hits if _states(terms, texts.get(h.chunk_id, ""))]
 
     def _dense(self, qvec: np.ndarray, pool: int, filters: Filters) -> list[Hit]:
         if not filters:
@@ -228,8 +230,12 @@ class Retriever:
 
 def states_across(query: str, text: str) -> bool:
     """Does `text`, in the other script, state a name or number of `query` (Leeds / ليدز)?"""
+    return _states(checkable(focus_terms(query), True), text)
+
+
+def _states(terms: list[Term], text: str) -> bool:
     index = index_text(text)
-    return any(matches(t, index, True) for t in checkable(focus_terms(query), True))
+    return any(matches(t, index, True) for t in terms)
 
 
 def _other(hit: Hit, qlang: str) -> bool:

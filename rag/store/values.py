@@ -3,13 +3,12 @@ Chroma's refusals of a record's values told apart from disk or server failures."
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from rag.errors import RecordError
 from rag.store.documents import DocumentWrite
+from rag.text.safe import invalid_unicode
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # What Chroma stores as a metadata value.
 _SCALARS = (str, int, float, bool)
 
@@ -23,7 +22,7 @@ def check_values(items: Sequence[DocumentWrite]) -> None:
         values += [v for c in item.chunks for v in (c.text, *c.metadata.values())]
         for value in values:
             bad = not isinstance(value, _SCALARS) or (
-                isinstance(value, str) and _LONE_SURROGATE.search(value) is not None
+                isinstance(value, str) and invalid_unicode(value) is not None
             )
             if bad:
                 shown = repr(value)[:60]
