@@ -61,6 +61,12 @@ def test_dates_and_numbers_across_scripts():
     assert near("كم عدد سكان محطة رأس النور؟", "افتتحت محطة رأس النور أمس.") == 0.0
 
 
+def test_arabic_month_and_day_names_count_with_their_hamza_and_ta_marbuta():
+    assert near("متى افتتحت المحطة؟", "افتتحت المحطة في أبريل الماضي.") == 1.0
+    assert near("متى افتتحت المحطة؟", "افتتحت المحطة يوم الجمعة.") == 1.0
+    assert near("متى افتتحت المحطة؟", "افتتحت المحطة بحضور الوزير.") == 0.0
+
+
 def test_a_population_question_over_the_karabakh_passage_finds_no_number_near_it():
     window = (
         "وفي تغريدة خارج السرب جدد رئيس النظام التركي أردوغان المطالبة بانسحاب القوات "

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.text.analysis import normalize_arabic, prepare, stem
+from rag.text.analysis import normalize_arabic, stem
 from rag.text.focus import Term, light_root, skeletons
 
 # Tokens between a candidate answer and a focus term for the two to count as "next to".
@@ -146,9 +146,10 @@ def type_near_focus(question: str, terms: Sequence[Term], window: str, cross: bo
     kind = expected_type(question)
     if kind is None:
         return 1.0
-    asked = {prepare(w) for w in _WORD.findall(question)}
+    # Folded as the word lists are (one alef, ة -> ه, ى -> ي): أبريل and الجمعة match.
+    asked = {normalize_arabic(w) for w in _WORD.findall(question)}
     raws = _WORD.findall(window)
-    tokens = [prepare(w) for w in raws]
+    tokens = [normalize_arabic(w) for w in raws]
     focus = [
         i
         for i, (r, t) in enumerate(zip(raws, tokens, strict=True))
