@@ -46,13 +46,20 @@ DOCS_PER_LOOKUP = 64
 
 
 class IndexListener(Protocol):
-    """Told about every stored document, after Chroma has it (the BM25 index is one)."""
+    """Told about every stored document, after Chroma has it (the BM25 index is one).
+    Every call comes with the data dir's write lock held."""
+
+    def catch_up(self, store: ChunkStore) -> None:
+        """Take in what another writer saved since this listener was opened (before this
+        run writes)."""
+
+    def begin_write(self) -> None:
+        """The store is about to change: mark the saved index dirty first."""
 
     def on_document(self, chunks: Sequence[Chunk], removed_chunk_ids: Sequence[str]) -> None: ...
 
-    def catch_up(self, store: ChunkStore) -> None:
-        """Take in what another writer saved since this listener was opened (called with
-        the data dir's write lock held, before this run writes)."""
+    def clear(self) -> None:
+        """Empty the index and save it (`--rebuild`, after the store was reset)."""
 
     def flush(self) -> None: ...
 
@@ -106,10 +113,13 @@ class Ingestor:
         store: ChunkStore,
         listeners: Sequence[IndexListener] = (),
         namespace: str = "",
+        rebuild: bool = False,
     ) -> None:
         """`namespace` (e.g. "upload/") prefixes the records' own ids, so that what this
-        ingest brings (a web upload) can never replace an article of another origin."""
+        ingest brings (a web upload) can never replace an article of another origin. With
+        `rebuild`, the first run empties the store and the indexes, under the write lock."""
         self.settings = settings
+        self.rebuild = rebuild
         self.namespace = namespace
         self.embedder = embedder
         self.store = store
@@ -121,11 +131,12 @@ class Ingestor:
     @classmethod
     def from_parts(cls, parts: Parts, namespace: str = "", rebuild: bool = False) -> Ingestor:
         """The one way to build an ingest: over the wired parts' embedder and store, keeping
-        a BM25 index in step (`Parts.listeners`); with `rebuild`, both start empty.
-        `namespace` as in the constructor (the web page's uploads use "upload/")."""
-        if rebuild:
-            parts.store.reset()
-        return cls(parts.settings, parts.embedder, parts.store, parts.listeners(rebuild), namespace)
+        a BM25 index in step (`Parts.listeners`); with `rebuild`, both start empty (emptied
+        by `run`, once it holds the write lock). `namespace` as in the constructor (the web
+        page's uploads use "upload/")."""
+        return cls(
+            parts.settings, parts.embedder, parts.store, parts.listeners(), namespace, rebuild
+        )
 
     def run(
         self, paths: Sequence[Path], progress: Progress | None = None, record: bool = False
@@ -144,10 +155,22 @@ class Ingestor:
         with writer_lock(self.settings, on_wait=waiting):
             for listener in self.listeners:
                 listener.catch_up(self.store)
+            if self.rebuild:
+                self._reset()
             self._run(paths, progress, report)
             if record:
                 self.store.record_ingest(report.summary())
             return report
+
+    def _reset(self) -> None:
+        """`--rebuild`, with the write lock held: the indexes are marked dirty, then the store
+        is emptied, then the indexes (a kill in between leaves them to be rebuilt)."""
+        for listener in self.listeners:
+            listener.begin_write()
+        self.store.reset()
+        for listener in self.listeners:
+            listener.clear()
+        self.rebuild = False
 
     def _run(
         self, paths: Sequence[Path], progress: Progress | None, report: IngestReport
@@ -325,6 +348,8 @@ class Ingestor:
                 )
             )
             offset += n
+        for listener in self.listeners:
+            listener.begin_write()  # the marker goes down before the store changes
         try:
             removed_per_doc = self.store.write_documents(writes)
         except RecordError as exc:

@@ -72,13 +72,13 @@ def open_bm25(settings: Settings, store: ChunkStore) -> Bm25Index:
     return Bm25Index.open(settings, store)
 
 
-def index_listeners(settings: Settings, store: ChunkStore, rebuild: bool) -> list[Any]:
-    """Indexes an ingest keeps in step with `store`: its own copy of the BM25 index (emptied
-    for a rebuild). `Parts.listeners` for the wired store; tests over a bare store use it."""
-    index = open_bm25(settings, store)
-    if rebuild:
-        index.clear()
-    return [index]
+def index_listeners(settings: Settings, store: ChunkStore, rebuild: bool = False) -> list[Any]:
+    """Indexes an ingest keeps in step with `store`: its own copy of the BM25 index.
+    `Parts.listeners` for the wired store; tests over a bare store use it. `rebuild` is
+    ignored (kept for callers): nothing may be emptied before the write lock is held, so an
+    `Ingestor` built with `rebuild=True` empties the store and its indexes in `run`."""
+    del rebuild
+    return [open_bm25(settings, store)]
 
 
 class Parts:
@@ -109,11 +109,11 @@ class Parts:
     def bm25(self) -> Bm25Index:
         return open_bm25(self.settings, self.store)
 
-    def listeners(self, rebuild: bool = False) -> list[Any]:
+    def listeners(self) -> list[Any]:
         """The indexes an ingest keeps in step: its own copy of the BM25 index, never the
         one the assistant reads, which swaps in the saved index when it sees it is newer (so
         a question answered during an upload never sees a half-updated index)."""
-        return index_listeners(self.settings, self.store, rebuild)
+        return index_listeners(self.settings, self.store)
 
     @cached_property
     def chat_model(self) -> ChatModel | None:

@@ -174,7 +174,7 @@ class Archive:
             if self.bm25 is None:
                 from rag.store.bm25_index import Bm25Index
 
-                self.bm25 = Bm25Index.open(self.settings, self.store)
+                self.bm25 = Bm25Index.open(self.settings, self.store, locked=True)
             bm25 = self.bm25
             bm25.catch_up(self.store)
             records = self.store.get_docs(ids)

@@ -5,8 +5,12 @@ Files under `<data_dir>/state/<collection>/bm25/`:
   the scoring matrix is built from it on load and after each ingest (bm25s has no
   incremental update, and building is fast next to embedding);
 - `manifest.json`: chunk count and a hash of the chunk ids, to notice a stale index;
-- `DIRTY`: present while an ingest is changing the store; a killed ingest leaves it behind,
-  and the next open rebuilds the index from Chroma.
+- `DIRTY`: present while an ingest is changing the store (set before its first write); a
+  killed ingest leaves it behind, and the next open rebuilds the index from Chroma.
+
+Only a holder of the data dir's write lock saves: a reader that has to rebuild (a dirty or
+stale index) saves its rebuild when the lock is free, and otherwise keeps it in memory, so
+that it never replaces the files, or the DIRTY marker, of an ingest that is running.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import numpy as np
 
 from rag.errors import StoreError
 from rag.store.documents import Chunk, is_iso_date
+from rag.store.write_lock import try_writer_lock
 from rag.text.analysis import analyze
 
 if TYPE_CHECKING:
@@ -65,8 +70,12 @@ class Bm25Index:
         self.model: Any = None
         self.meta: dict[str, np.ndarray] = {}
         self._changed = False
+        self._marked = False  # this writer has set DIRTY and not saved since
         self._lock = threading.Lock()
+        self._manifest: dict[str, Any] = {}
         self.loaded_mtime = 0.0
+        # Rebuilt from Chroma in memory only (a writer held the lock): not what is saved.
+        self.provisional = False
 
     # --- opening ---------------------------------------------------------------------
     @classmethod
@@ -76,9 +85,11 @@ class Bm25Index:
         store: ChunkStore,
         progress: Callable[[int, int], None] | None = None,
         verify_ids: bool = False,
+        locked: bool = False,
     ) -> Bm25Index:
-        """Load the saved index; rebuild it from Chroma when missing, dirty or stale."""
-        return cls.open_at(settings.state_dir / "bm25", store, progress, verify_ids)
+        """Load the saved index; rebuild it from Chroma when missing, dirty or stale (saved
+        only under the write lock: `locked` says the caller holds it)."""
+        return cls.open_at(settings.state_dir / "bm25", store, progress, verify_ids, locked)
 
     @classmethod
     def open_at(
@@ -87,18 +98,37 @@ class Bm25Index:
         store: ChunkStore,
         progress: Callable[[int, int], None] | None = None,
         verify_ids: bool = False,
+        locked: bool = False,
     ) -> Bm25Index:
-        """`open` for an index directory."""
+        """`open` for an index directory (`<state dir>/bm25`)."""
         index = cls(directory)
         if index._load() and not index._stale(store, verify_ids):
             return index
         log.info("BM25 index missing or stale; rebuilding from Chroma")
         if progress is not None:
-            index.rebuild_from(store, progress)
+            index._recover(store, progress, locked)
             return index
         with _terminal_bar("rebuilding BM25 index from Chroma") as bar:
-            index.rebuild_from(store, bar)
+            index._recover(store, bar, locked)
         return index
+
+    def _recover(
+        self, store: ChunkStore, progress: Callable[[int, int], None], locked: bool
+    ) -> None:
+        """Rebuild from Chroma; save only with the write lock held (by the caller, or taken
+        here when free). While an ingest holds it, the rebuild stays in memory until that
+        ingest saves a newer index (`is_outdated`)."""
+        if locked:
+            self.rebuild_from(store, progress)
+            return
+        with try_writer_lock(self.dir.parent) as held:
+            if held:
+                self.rebuild_from(store, progress)
+                return
+            self.loaded_mtime = self._manifest_mtime()  # before reading: a save meanwhile shows
+            self._fill_from(store, progress)
+            self._build()
+            self.provisional = True
 
     def _load(self) -> bool:
         manifest = self.dir / "manifest.json"
@@ -132,30 +162,41 @@ class Bm25Index:
     def rebuild_from(
         self, store: ChunkStore, progress: Callable[[int, int], None] | None = None
     ) -> None:
-        """Re-analyse every chunk in the store and save."""
+        """Re-analyse every chunk in the store and save (with the write lock held)."""
+        self._fill_from(store, progress)
+        self._changed = True
+        self.flush()
+
+    def _fill_from(
+        self, store: ChunkStore, progress: Callable[[int, int], None] | None = None
+    ) -> None:
         self.rows.clear()
         total = store.count()
         for done, (cid, text, meta) in enumerate(store.iter_chunks(), start=1):
             self.rows[cid] = _row(text, meta)
             if progress is not None and (done % 500 == 0 or done == total):
                 progress(done, total)
-        self._changed = True
-        self.flush()
+
+    def _manifest_mtime(self) -> float:
+        try:
+            return (self.dir / "manifest.json").stat().st_mtime
+        except OSError:
+            return 0.0
 
     def is_outdated(self) -> bool:
         """True when an ingest has saved a newer index than the one in memory."""
-        try:
-            return (self.dir / "manifest.json").stat().st_mtime > self.loaded_mtime
-        except OSError:
-            return False
+        return self._manifest_mtime() > self.loaded_mtime
 
     def catch_up(self, store: ChunkStore) -> None:
-        """Reload what another writer saved since this index was loaded, so that saving this
-        one does not drop the other's rows (called with the data dir's write lock held)."""
+        """Called with the data dir's write lock held, before this writer changes anything:
+        reload what another writer saved since this index was loaded (saving this one must
+        not drop the other's rows), or rebuild and save it when a killed writer left it
+        dirty or it was only rebuilt in memory."""
         with self._lock:
-            if not self.is_outdated() or self._changed:
+            dirty = (self.dir / "DIRTY").exists()
+            if self._changed or not (self.provisional or dirty or self.is_outdated()):
                 return
-            fresh = Bm25Index.open_at(self.dir, store, progress=lambda done, total: None)
+            fresh = Bm25Index.open_at(self.dir, store, lambda done, total: None, locked=True)
             self.rows, self.ids, self.model, self.meta = (
                 fresh.rows,
                 fresh.ids,
@@ -163,13 +204,19 @@ class Bm25Index:
                 fresh.meta,
             )
             self._manifest, self.loaded_mtime = fresh._manifest, fresh.loaded_mtime
+            self.provisional = False
 
     # --- ingest listener ---------------------------------------------------------------
+    def begin_write(self) -> None:
+        """Mark the saved index dirty before the store changes (called under the write lock,
+        before each write; a kill from here on leaves the index to be rebuilt)."""
+        with self._lock:
+            self._mark_once()
+
     def on_document(self, chunks: Sequence[Chunk], removed_chunk_ids: Sequence[str]) -> None:
         """Record a stored document's chunks (called after Chroma has them)."""
         with self._lock:
-            if not self._changed:
-                self._mark_dirty()
+            self._mark_once()
             for cid in removed_chunk_ids:
                 self.rows.pop(cid, None)
             for chunk in chunks:
@@ -182,21 +229,28 @@ class Bm25Index:
         self.flush()
 
     def flush(self) -> None:
-        """Rebuild the scoring matrix and save everything atomically."""
+        """Rebuild the scoring matrix and save everything atomically (write lock held); a
+        writer that marked the index dirty and changed nothing takes its marker away."""
         with self._lock:
             if not self._changed:
+                if self._marked:
+                    (self.dir / "DIRTY").unlink(missing_ok=True)
+                    self._marked = False
                 return
             self._build()
             self._save()
-            self._changed = False
+            self._changed = self._marked = False
 
     # --- internals ---------------------------------------------------------------------
-    def _mark_dirty(self) -> None:
+    def _mark_once(self) -> None:
+        if self._marked:
+            return
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             (self.dir / "DIRTY").touch()
         except OSError as exc:
             raise StoreError(f"cannot write the BM25 index under {self.dir}: {exc}") from None
+        self._marked = True
 
     def _build(self) -> None:
         import bm25s
@@ -248,6 +302,7 @@ class Bm25Index:
             ) from None
         self._manifest = manifest
         self.loaded_mtime = (self.dir / "manifest.json").stat().st_mtime
+        self.provisional = False
 
     # --- search ------------------------------------------------------------------------
     def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[LexicalHit]:

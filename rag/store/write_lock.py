@@ -1,6 +1,8 @@
 """One writer at a time per data dir: an ingest from the CLI and a web upload take turns.
 
-Readers never wait: asking questions during an ingest stays as it is.
+Readers never wait: asking questions during an ingest stays as it is. A reader that would
+save something (a BM25 index it rebuilt) takes the lock only when it is free
+(`try_writer_lock`), and otherwise keeps what it built in memory.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rag.errors import StoreError
@@ -57,6 +60,29 @@ def writer_lock(settings: Settings, on_wait: Callable[[str], None] | None = None
         yield
     finally:
         handle.close()  # closing the file releases the lock
+
+
+@contextmanager
+def try_writer_lock(state_dir: Path) -> Iterator[bool]:
+    """The write lock of the data dir whose state dir is `state_dir`, only if no writer holds
+    it now: yields True while it is held, False (at once) when another writer has it or the
+    lock file cannot be opened (a read-only data dir)."""
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(state_dir / "write.lock", "a+", encoding="utf-8")  # noqa: SIM115
+    except OSError:
+        yield False
+        return
+    try:
+        held = _try_lock(handle)
+        if held:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(str(os.getpid()))
+            handle.flush()
+        yield held
+    finally:
+        handle.close()
 
 
 def _try_lock(handle: object) -> bool:
