@@ -1,4 +1,4 @@
-"""Crafted input vs ordinary text through the readers and cleaners, at two sizes.
+"""Crafted input vs ordinary text through the readers, cleaners and sentence splitter, at two sizes.
 
     .venv/bin/python bench/hostile.py [--sizes 250000,1000000]
 
@@ -22,6 +22,9 @@ sys.path = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
 from ingest.clean import clean_text, html_to_text  # noqa: E402
 from ingest.formats import parse_markdown  # noqa: E402
+from rag.text.sentences import split_sentences  # noqa: E402
+
+ABBREVIATED = "The U.S. envoy met Mr. Smith. Prof. Ali said No. 5 was next! "
 
 CASES: dict[str, Callable[[int], object]] = {
     "ordinary text (baseline)": lambda n: clean_text(("A line of news text. " * (n // 21)) + "."),
@@ -32,6 +35,8 @@ CASES: dict[str, Callable[[int], object]] = {
     "unclosed comments": lambda n: html_to_text("<p>x</p>" + "<!--" * (n // 4)),
     "marked sections": lambda n: html_to_text("<p>x</p>" + "<![" * (n // 3)),
     "unclosed tags": lambda n: html_to_text("<p>x</p>" + "<a" * (n // 2)),
+    "sentences (baseline)": lambda n: split_sentences("A line of news text. " * (n // 21)),
+    "sentences, abbreviations": lambda n: split_sentences(ABBREVIATED * (n // len(ABBREVIATED))),
 }
 
 

@@ -14,6 +14,10 @@ _LEAD_CITES = re.compile(r"^(?:\[\d{1,3}\]\s*)+")
 _ABBREV = re.compile(
     r"(?:\b[A-Z]\.|\b(?:Mr|Mrs|Ms|Dr|St|Gen|Col|Lt|Sgt|Prof|Sen|Rep|Gov|vs|No)\.)$"
 )
+# Its longest match ("Prof."): it is looked for only in that many characters before a
+# candidate end, so splitting stays linear in the text's length (`\b` still sees the
+# character before the window).
+_ABBREV_SPAN = len("Prof.")
 
 
 class Span(NamedTuple):
@@ -27,7 +31,8 @@ def split_sentences(text: str, min_chars: int = 2) -> list[Span]:
     spans: list[Span] = []
     start = 0
     for match in _END.finditer(text):
-        if "\n" not in match.group() and _ABBREV.search(text, 0, match.start()):
+        end = match.start()
+        if "\n" not in match.group() and _ABBREV.search(text, max(0, end - _ABBREV_SPAN), end):
             continue
         _append(spans, text, start, match.start(), min_chars)
         start = match.end()
