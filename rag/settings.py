@@ -312,7 +312,19 @@ class WebSettings(BaseModel):
     auth: str | None = Field(
         None, description="Web chat login as user:password. Empty: no login (local use)."
     )
-    max_upload_mb: float = Field(50.0, gt=0, description="Largest file the web page accepts.")
+    max_upload_mb: float = Field(50.0, gt=0, description="Largest file the web page accepts (MB).")
+    max_upload_files: int = Field(20, ge=1, le=10_000, description="Most files in one web upload.")
+    max_upload_total_mb: float = Field(
+        200.0,
+        gt=0,
+        description="Most one web upload may hold in all, and most an uploaded archive may "
+        "expand to (MB); the CLI's RAG_MAX_ZIP_TOTAL_MB does not apply to the page.",
+    )
+    allow_anonymous_writes: bool = Field(
+        False,
+        description="On an address other than loopback without RAG_AUTH, let anyone upload "
+        "and delete. Off: such a page is read-only (chat and article list).",
+    )
     concurrency: int = Field(
         4, ge=1, le=64, description="Questions the web chat answers at once (others queue)."
     )
@@ -358,6 +370,19 @@ class Settings(
     model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
 
 
+def dotenv_names(path: Path = Path(".env")) -> list[str]:
+    """The settings a `.env` file (by default the working directory's, as Settings reads it)
+    supplies, by their RAG_ names: those it sets and the environment does not."""
+    if not path.is_file():
+        return []
+    from dotenv import dotenv_values
+
+    fields = {f"RAG_{name.upper()}" for name in Settings.model_fields}
+    environ = {key.upper() for key in os.environ}
+    keys = {key.upper() for key in dotenv_values(path)}
+    return sorted(keys & fields - environ)
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build Settings from the environment, turning validation errors into ConfigError."""
     from pydantic import ValidationError
@@ -373,31 +398,3 @@ def load_settings(**overrides: object) -> Settings:
             name = f"RAG_{field.upper()}" if field != "settings" else "settings"
             lines.append(f"{name}: {err['msg']}")
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None
-
-
-def markdown_table() -> str:
-    """The README's settings tables, one per group, generated from the fields (a test checks
-    the README has them verbatim): `python -m rag.settings` prints them."""
-    computed = {"cache_dir": "`~/.cache/rag-news`", "prompts_dir": "the shipped `prompts/`"}
-    sections = []
-    for heading, group in GROUPS.items():
-        about = " ".join((group.__doc__ or "").split())
-        rows = [
-            f"#### {heading}\n\n{about}\n\n| variable | default | what it does |\n|---|---|---|"
-        ]
-        for name, field in group.model_fields.items():
-            if field.default_factory is not None:
-                default = computed.get(name, "(computed)")
-            elif field.default in (None, ""):
-                default = "(empty)"
-            else:
-                value = field.default
-                default = f"`./{value}`" if isinstance(value, Path) else f"`{value}`"
-            description = (field.description or "").replace("|", "\\|")
-            rows.append(f"| `RAG_{name.upper()}` | {default} | {description} |")
-        sections.append("\n".join(rows) + "\n")
-    return "\n".join(sections)
-
-
-if __name__ == "__main__":
-    print(markdown_table(), end="")

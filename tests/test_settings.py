@@ -10,7 +10,8 @@ import pytest
 from conftest import REPO
 
 from rag.errors import ConfigError
-from rag.settings import GROUPS, SECRETS, Settings, load_settings, markdown_table
+from rag.settings import GROUPS, SECRETS, Settings, load_settings
+from rag.settings_table import markdown_table
 
 
 def test_every_setting_is_described_and_in_the_readme():
@@ -18,9 +19,9 @@ def test_every_setting_is_described_and_in_the_readme():
     for name, field in Settings.model_fields.items():
         assert field.description, name
         assert f"`RAG_{name.upper()}`" in readme, f"README lacks RAG_{name.upper()}"
-    # The table is generated: `python -m rag.settings` prints what the README must hold.
+    # The table is generated: `python -m rag.settings_table` prints what the README must hold.
     assert markdown_table() in readme, (
-        "README settings table is stale: paste python -m rag.settings"
+        "README settings table is stale: paste python -m rag.settings_table"
     )
     for heading in GROUPS:
         assert f"#### {heading}\n" in markdown_table()

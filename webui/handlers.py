@@ -1,29 +1,44 @@
 """What the web page's events do: answer, answer over the API, show stats, add articles.
 
 Every domain error becomes a `gr.Error` (the page's error toast) in one place,
-`user_errors`; the chat also shows it as a notice in the answer bubble.
+`user_errors`; the chat also shows it as a notice in the answer bubble. Gradio renders a
+toast's message as HTML, so every message goes through `page_error`, which escapes it: an
+article's id or title in an error shows as text, never as an image, a link or a style.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr  # imported by build_app only, after Gradio itself
 
-from ingest.pipeline import Ingestor
 from rag.answer.result import Answer, Status
 from rag.errors import RagError
 from rag.store.stats import corpus_stats
 from webui import render
-from webui.uploads import copy_uploads, run_with_progress, safe_filename
+from webui.access import READ_ONLY, writes_allowed
+from webui.upload_ingest import NAMESPACE, UploadIngestor
+from webui.uploads import (
+    clean_leftovers,
+    copy_uploads,
+    run_with_progress,
+    upload_dir,
+    upload_problem,
+    upload_reason,
+)
 
 if TYPE_CHECKING:
     from rag.wiring import Parts
+
+
+def page_error(message: str) -> gr.Error:
+    """The page's error toast for `message`, as plain text: Gradio renders the message as
+    HTML, so it is escaped (controls and bidi overrides dropped, as everywhere on the page)."""
+    return gr.Error(render.text_html(message))
 
 
 @contextlib.contextmanager
@@ -32,7 +47,7 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except RagError as exc:
-        raise gr.Error(str(exc)) from None
+        raise page_error(str(exc)) from None
 
 
 class Handlers:
@@ -42,6 +57,8 @@ class Handlers:
         self.parts = parts
         self.settings = parts.settings
         self.assistant = parts.assistant  # built now: a broken prompt file fails at start
+        self.writable = writes_allowed(self.settings)
+        clean_leftovers(self.settings.data_dir / "uploads")  # copies a killed ingest left
         chat_model = parts.chat_model
         if chat_model is not None:
             chat_model.identify()  # the header names the served model
@@ -56,7 +73,7 @@ class Handlers:
         """Stream an answer into the chat: the question, the growing text, the final card."""
         question = (question or "").strip()
         if not question:
-            raise gr.Error("Type a question about the articles. · اكتب سؤالاً عن المقالات.")
+            raise page_error("Type a question about the articles. · اكتب سؤالاً عن المقالات.")
         chat = [
             *chat,
             {"role": "user", "content": render.user_message(question)},
@@ -66,23 +83,22 @@ class Handlers:
         partial, answer = "", None
         stream = self.assistant.ask_stream(question, history, k=k, retriever=retriever, mode=mode)
         try:
-            with user_errors():
-                for item in stream:
-                    if isinstance(item, Answer):
-                        answer = item
-                        continue
-                    # A Status says what the LLM reads until its first word; text grows.
-                    status = item.text if isinstance(item, Status) else ""
-                    partial += item if isinstance(item, str) else ""
-                    chat[-1] = {
-                        "role": "assistant",
-                        "content": render.streaming_message(partial, status=status),
-                    }
-                    yield gr.skip(), chat, history
-        except gr.Error as exc:
+            for item in stream:
+                if isinstance(item, Answer):
+                    answer = item
+                    continue
+                # A Status says what the LLM reads until its first word; text grows.
+                status = item.text if isinstance(item, Status) else ""
+                partial += item if isinstance(item, str) else ""
+                chat[-1] = {
+                    "role": "assistant",
+                    "content": render.streaming_message(partial, status=status),
+                }
+                yield gr.skip(), chat, history
+        except RagError as exc:
             chat[-1] = {"role": "assistant", "content": render.notice_html(f"error: {exc}")}
             yield gr.skip(), chat, history
-            raise
+            raise page_error(str(exc)) from None
         assert answer is not None
         turn = uuid.uuid4().hex[:8]
         chat[-1] = {"role": "assistant", "content": render.answer_message(answer, turn)}
@@ -105,26 +121,26 @@ class Handlers:
     def add_articles(
         self, paths: list[str] | None, progress: Any = gr.Progress()
     ) -> tuple[Any, Any]:
-        """Ingest uploaded files (each under `upload/<content hash>/<name>`); the report and
-        the stats."""
+        """Ingest uploaded files (each under `upload/<content hash>/<name>`) within the web's
+        own limits; the report and the stats. Refused on a read-only page."""
+        if not self.writable:
+            raise page_error(READ_ONLY)
         if not paths:
             return gr.skip(), gr.skip()
         settings = self.settings
-        limit = settings.max_upload_mb * 1024 * 1024
-        for path in paths:
-            if os.path.getsize(path) > limit:
-                raise gr.Error(
-                    f"{safe_filename(path)} is {os.path.getsize(path) / 2**20:.1f} MB; the limit "
-                    f"is {settings.max_upload_mb:g} MB (RAG_MAX_UPLOAD_MB)."
-                )
-        root = copy_uploads(paths, settings.data_dir / "uploads")
-        try:
+        problem = upload_problem(paths, settings)
+        if problem is not None:
+            raise page_error(str(problem))
+        with upload_dir(settings.data_dir / "uploads") as work:
+            try:
+                root = copy_uploads(paths, work)
+            except OSError as exc:
+                raise page_error(f"could not copy the upload into RAG_DATA_DIR: {exc}") from None
             with user_errors():
-                ingestor = Ingestor.from_parts(self.parts, namespace="upload/")
+                ingestor = UploadIngestor.from_parts(self.parts, namespace=NAMESPACE)
                 report = run_with_progress(ingestor, root, len(paths), progress)
-        finally:
-            shutil.rmtree(root.parent, ignore_errors=True)
         data = report.to_json()
         for fail in data["failures"]:
-            fail["where"] = fail["where"].replace(str(root.parent) + os.sep, "")
+            fail["where"] = fail["where"].replace(str(work) + os.sep, "")
+            fail["reason"] = upload_reason(fail["reason"], settings)
         return render.report_html(data), self.show_stats()

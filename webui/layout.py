@@ -58,6 +58,7 @@ def build_app(parts: Parts) -> gr.Blocks:
 
     from rag.answer.assistant import MAX_QUESTION_CHARS
     from webui import articles, render
+    from webui.access import READ_ONLY
     from webui.handlers import Handlers
 
     settings = parts.settings
@@ -125,11 +126,17 @@ def build_app(parts: Parts) -> gr.Blocks:
             with gr.Tab("Articles · المقالات", id="articles") as articles_tab:
                 files = gr.File(
                     label=f"Add articles ({' '.join(UPLOAD_TYPES)}; up to "
-                    f"{settings.max_upload_mb:g} MB each) · أضف مقالات",
+                    f"{settings.max_upload_files} files, {settings.max_upload_mb:g} MB each, "
+                    f"{settings.max_upload_total_mb:g} MB in all) · أضف مقالات",
                     file_count="multiple",
                     file_types=UPLOAD_TYPES,
                     elem_id="rag-upload",
+                    visible=handlers.writable,  # the server refuses uploads there too
                 )
+                if not handlers.writable:
+                    gr.HTML(
+                        f'<p class="rag-dim" id="rag-read-only">{render.text_html(READ_ONLY)}</p>'
+                    )
                 report = gr.HTML(elem_id="rag-report", min_height=40)
                 gr.Markdown("### Archive · الأرشيف")
                 stats = gr.HTML(elem_id="rag-stats")

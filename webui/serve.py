@@ -24,13 +24,19 @@ def serve(
 
     from rag.cli import err_console, settings_from_env
     from rag.wiring import Parts
+    from webui.access import is_loopback, writes_allowed
 
     settings = settings_from_env()
     overrides = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
     settings = settings.model_copy(update=overrides)
-    if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.auth:
+    if not is_loopback(settings.host) and not settings.auth:
+        if writes_allowed(settings):
+            state = "anyone who reaches it can upload and delete (RAG_ALLOW_ANONYMOUS_WRITES)"
+        else:
+            state = "the page is read-only: chat and article list, no upload or delete"
         err_console.print(
-            f"[yellow]warning:[/] serving on {escape(settings.host)} without a login; "
-            "set RAG_AUTH=user:password to require one."
+            f"[yellow]warning:[/] serving on {escape(settings.host)} without a login: {state}; "
+            "set RAG_AUTH=user:password to require one.",
+            soft_wrap=True,
         )
     launch(build_app(Parts(settings)), settings)

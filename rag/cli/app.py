@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from rag.errors import RagError
-from rag.settings import Settings, load_settings
+from rag.settings import Settings, dotenv_names, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -46,8 +46,19 @@ def edge(fn: F) -> F:
 
 
 def settings_from_env() -> Settings:
-    """The Settings every command starts from (environment and .env)."""
-    return load_settings()
+    """The Settings every command starts from (environment and .env). The settings a `.env`
+    in the working directory supplies are named on stderr: such a file in an untrusted
+    folder could, say, send every question to another RAG_LLM_BASE_URL."""
+    settings = load_settings()
+    names = dotenv_names()
+    if names:
+        err_console.print(
+            f"note: settings read from .env in the working directory: {', '.join(names)}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    return settings
 
 
 def print_json(data: Any) -> None:
