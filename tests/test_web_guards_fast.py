@@ -181,6 +181,32 @@ def test_an_open_address_without_login_is_read_only(
     assert not any(map(is_loopback, ["0.0.0.0", "192.168.1.5", "::", "example.org"]))
 
 
+def test_rag_serve_says_an_open_page_is_read_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    import webui.serve
+
+    launched: list[object] = []
+    monkeypatch.setattr(webui.serve, "build_app", lambda parts: parts.settings)
+    monkeypatch.setattr(webui.serve, "launch", lambda demo, settings: launched.append(settings))
+    monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "data"))
+    for name in ("RAG_AUTH", "RAG_ALLOW_ANONYMOUS_WRITES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    cli = typer.Typer()
+    cli.command("noop")(lambda: None)
+    webui.serve.register(cli)
+    result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0", "--port", "7999"])
+    assert result.exit_code == 0 and len(launched) == 1
+    assert "the page is read-only" in " ".join(result.output.split())
+    monkeypatch.setenv("RAG_ALLOW_ANONYMOUS_WRITES", "true")
+    result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0", "--port", "7999"])
+    assert "anyone who reaches it can upload and delete" in " ".join(result.output.split())
+
+
 # --- item 8: a working directory's .env is named ------------------------------------------
 def test_settings_from_a_dotenv_file_are_named_on_stderr(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
