@@ -59,7 +59,26 @@ def _key(name: str) -> str:
     return re.sub(r"[\s_\-]+", "", name).lower()
 
 
-def _as_text(value: object, joiner: str) -> str:
+# Arrays or objects inside each other that a field's value may hold (news has two or three).
+MAX_FIELD_DEPTH = 100
+
+
+class FieldTooDeep(ValueError):
+    """A field's value nests arrays or objects deeper than MAX_FIELD_DEPTH: its record fails
+    (alone: reading one value must not exhaust the stack and cost the rest of the file)."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(
+            f"field `{field}` nests arrays or objects more than {MAX_FIELD_DEPTH} levels "
+            "deep; is it really article text?"
+        )
+
+
+class _Deep(Exception):
+    pass
+
+
+def _as_text(value: object, joiner: str, depth: int = 0) -> str:
     """Field value as a stripped string; "" when it has no usable text."""
     if isinstance(value, str):
         return value.strip()
@@ -67,15 +86,23 @@ def _as_text(value: object, joiner: str) -> str:
         return ""
     if isinstance(value, int | float):
         return str(value)
+    if isinstance(value, list | dict) and depth >= MAX_FIELD_DEPTH:
+        raise _Deep
     if isinstance(value, list):
-        return joiner.join(s for s in (_as_text(v, joiner) for v in value) if s)
+        texts = []
+        for item in value:  # a loop, not a generator: one stack frame per level
+            text = _as_text(item, joiner, depth + 1)
+            if text:
+                texts.append(text)
+        return joiner.join(texts)
     if isinstance(value, dict):  # e.g. NewsAPI's "source": {"id": ..., "name": "BBC"}
-        return _as_text(value.get("name"), joiner)
+        return _as_text(value.get("name"), joiner, depth + 1)
     return ""
 
 
 def map_fields(obj: Mapping[str, object]) -> dict[str, str]:
-    """Pick the record fields out of a JSON object / CSV row using FIELD_ALIASES."""
+    """Pick the record fields out of a JSON object / CSV row using FIELD_ALIASES; raises
+    FieldTooDeep for a value nested deeper than MAX_FIELD_DEPTH."""
     by_key: dict[str, object] = {}
     for name, value in obj.items():
         by_key.setdefault(_key(str(name)), value)
@@ -83,7 +110,10 @@ def map_fields(obj: Mapping[str, object]) -> dict[str, str]:
     for field, aliases in FIELD_ALIASES.items():
         joiner = "\n\n" if field == "text" else ", "
         for alias in aliases:
-            value = _as_text(by_key.get(_key(alias)), joiner)
+            try:
+                value = _as_text(by_key.get(_key(alias)), joiner)
+            except _Deep:
+                raise FieldTooDeep(alias) from None
             if value:
                 fields[field] = value
                 break
@@ -217,11 +247,15 @@ _JSON_KINDS |= {"bool": "boolean", "NoneType": "null"}
 
 
 def _object_record(value: object, suffix: str, index: int, line: int = 0) -> Parsed:
+    what, where = _failed_at(suffix, index, line)
     if not isinstance(value, dict):
         kind = _JSON_KINDS.get(type(value).__name__, "value")
-        what, where = _failed_at(suffix, index, line)
         return Parsed(where, index, None, f"{what} is a JSON {kind}, not an object")
-    return _record(suffix, index, map_fields(value), line=line)
+    try:
+        fields = map_fields(value)
+    except FieldTooDeep as exc:
+        return Parsed(where, index, None, f"{what}: {exc}")
+    return _record(suffix, index, fields, line=line)
 
 
 def parse_json(text: str) -> Iterator[Parsed]:
@@ -249,7 +283,12 @@ def parse_json(text: str) -> Iterator[Parsed]:
             # The common case: one article per file.
             no_text = f"the JSON object has no text (expected one of the fields {TEXT_FIELDS})"
             if isinstance(value, dict):
-                yield _record("", 0, map_fields(value), no_text)
+                try:
+                    fields = map_fields(value)
+                except FieldTooDeep as exc:
+                    yield Parsed("", 0, None, f"the JSON object: {exc}")
+                    return
+                yield _record("", 0, fields, no_text)
             else:
                 kind = _JSON_KINDS.get(type(value).__name__, "value")
                 yield Parsed("", 0, None, f"the file holds a JSON {kind}, not an article object")

@@ -62,6 +62,11 @@ def good_articles(root: Path) -> dict[str, str]:
     good["crafted-comments.html"] = "Dates market opens"
     (root / "parser-crash.html").write_text("<p>Camel race in Taif.</p><![ oops</body>")
     good["parser-crash.html"] = "Camel race in Taif"
+    # A sentence end every few words, most after an abbreviation: splitting it into
+    # sentences (quoting, citation checks) was quadratic; now linear.
+    unit = "The U.S. envoy met Mr. Smith in Jeddah. Prof. Ali said No. 5 was next! "
+    (root / "crafted-sentences.txt").write_text("Envoys in Jeddah\n\n" + unit * 85)
+    good["crafted-sentences.txt"] = "Prof. Ali said No. 5 was next!"
     return good
 
 
@@ -114,7 +119,13 @@ def hostile_items(root: Path, big: bool = True) -> dict[str, str]:
     bad.update(
         {"feed.jsonl#line 2": "JSON", "feed.jsonl#line 3": "no text", "feed.jsonl#line 4": "JSON"}
     )
-    put("deep-400.json", '{"text": ' + "[" * 400 + '"x"' + "]" * 400 + "}", "RecursionError")
+    deep = '{"text": ' + "[" * 400 + '"x"' + "]" * 400 + "}"
+    put("deep-400.json", deep, "field `text` nests arrays or objects more than 100 levels")
+    # The same record between good ones: it fails alone, the others are stored.
+    ok = [json.dumps({"id": f"deep-ok-{i}", "text": f"Desalination plant {i}"}) for i in (1, 2)]
+    put("deep-record.jsonl", "\n".join([ok[0], deep, ok[1]]), "")
+    del bad["deep-record.jsonl"]
+    bad["deep-record.jsonl#line 2"] = "line 2: field `text` nests arrays or objects"
     put("overlong-id.json", json.dumps({"id": "x" * 600, "text": "Id too long."}), "over 512")
     with zipfile.ZipFile(root / "markup.zip", "w") as zf:  # Rich markup in a member name
         zf.writestr("notes[/].json", "{broken")
@@ -216,6 +227,8 @@ def test_hostile_corpus_beside_good_files(tmp_path: Path) -> None:
         "corpus/array-broken.json#text-*": "ports in Dammam",
         "jl-ok-1": "ميناء الدمام",
         "jl-ok-2": "Riyadh and Qassim",
+        "deep-ok-1": "Desalination plant 1",
+        "deep-ok-2": "Desalination plant 2",
         "corpus/loop/inside.txt": "Abha tourism",
     }
     if "forbidden.txt" not in bad:

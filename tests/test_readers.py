@@ -230,6 +230,31 @@ def test_json_nested_100000_levels_fails_fast(tmp_path: Path, content: str) -> N
     assert fail.reason.startswith("JSON nested too deeply to read")
 
 
+DEEP_400 = '{"id": "deep", "title": "Deep", "content": ' + "[" * 400 + '"x"' + "]" * 400 + "}"
+TOO_DEEP_FIELD = "field `content` nests arrays or objects more than 100 levels deep"
+
+
+@pytest.mark.parametrize("ext", [".json", ".jsonl", "-concatenated.json"])
+def test_a_field_nested_400_deep_fails_its_record_alone(tmp_path: Path, ext: str) -> None:
+    """The records before and after it are read; it is one failure naming record and field
+    (it used to exhaust the stack and cost the rest of the file)."""
+    lines = [json.dumps({"id": "a", "text": "Ports."}), DEEP_400, '{"id": "c", "text": "Rail."}']
+    content = "[" + ",\n".join(lines) + "]" if ext == ".json" else "\n".join(lines)
+    path = write(tmp_path / f"feed{ext}", content)
+    items = read(path)
+    assert [i.fields["id"] for i in records(items)] == ["a", "c"]
+    (fail,) = failures(items)
+    what, where = ("line 2", "#line 2") if ext == ".jsonl" else ("record 1", "#1")
+    assert fail.where == f"{path}{where}" and fail.reason.startswith(f"{what}: {TOO_DEEP_FIELD}")
+    # One article per file: the file is the record; 100 levels are still read.
+    assert read(write(tmp_path / "one.json", DEEP_400)) == [
+        Failure(str(tmp_path / "one.json"), f"the JSON object: {TOO_DEEP_FIELD}; is it really "
+                "article text?")
+    ]  # fmt: skip
+    hundred = {"text": json.loads("[" * 100 + '"deep but read"' + "]" * 100)}
+    assert records(read(write(tmp_path / "ok.json", json.dumps(hundred))))
+
+
 def test_jsonl_broken_line_is_reported_and_rest_read(tmp_path: Path) -> None:
     lines = ['{"text": "first", "id": 1}', "{not json", "", '{"content": "third"}', "[1, 2]"]
     path = write(tmp_path / "l.jsonl", "\n".join(lines) + "\n")
