@@ -62,12 +62,16 @@ def good_articles(root: Path) -> dict[str, str]:
     good["crafted-comments.html"] = "Dates market opens"
     (root / "parser-crash.html").write_text("<p>Camel race in Taif.</p><![ oops</body>")
     good["parser-crash.html"] = "Camel race in Taif"
-    # A sentence end every few words, most after an abbreviation: splitting it into
-    # sentences (quoting, citation checks) was quadratic; now linear.
-    unit = "The U.S. envoy met Mr. Smith in Jeddah. Prof. Ali said No. 5 was next! "
-    (root / "crafted-sentences.txt").write_text("Envoys in Jeddah\n\n" + unit * 85)
-    good["crafted-sentences.txt"] = "Prof. Ali said No. 5 was next!"
     return good
+
+
+def crafted_sentences(root: Path) -> dict[str, str]:
+    """A sentence end every few words, most after an abbreviation: splitting such text into
+    sentences (quotes, citation checks) was quadratic. In the mixed corpus only, and short:
+    its chunks cost embedding time (tests/test_sentences_fast.py splits 24,000 characters)."""
+    unit = "The U.S. envoy met Mr. Smith in Jeddah. Prof. Ali said No. 5 was next! "
+    (root / "crafted-sentences.txt").write_text("Envoys in Jeddah\n\n" + unit * 24)
+    return {"crafted-sentences.txt": "Prof. Ali said No. 5 was next!"}
 
 
 def hostile_items(root: Path, big: bool = True) -> dict[str, str]:
@@ -197,7 +201,7 @@ def test_hostile_corpus_beside_good_files(tmp_path: Path) -> None:
     baseline = run_ingest(small, tmp_path / "data-small")
 
     corpus = tmp_path / "mixed" / "corpus"
-    good = good_articles(corpus)
+    good = good_articles(corpus) | crafted_sentences(corpus)
     bad = hostile_items(corpus)
     assert len(bad) >= 30
     outcome = run_ingest(corpus, tmp_path / "data-mixed")
