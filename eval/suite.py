@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import yaml
 
 from rag.errors import InputError
 from rag.text.analysis import script_language
+from rag.text.time_expressions import KINDS
 
 SUITE_FILE = "suite.yaml"
 LANGS = ("ar", "en")
@@ -27,7 +29,9 @@ LIST_FIELDS = ("answers", "relevant_docs", "evidence")
 TEXT_FIELDS = ("pair", "split", "note", "answer_type")
 # paraphrased: the question does not copy the passage's wording (asked as a reader would).
 FLAG_FIELDS = ("paraphrased",)
-KNOWN_FIELDS = {"id", "question", "lang", *LIST_FIELDS, *TEXT_FIELDS, *FLAG_FIELDS}
+# time_range: the time the question asks about, {"start", "end", "kind"}, dates ISO or null
+# (the time suite; see rag.text.time_expressions).
+KNOWN_FIELDS = {"id", "question", "lang", "time_range", *LIST_FIELDS, *TEXT_FIELDS, *FLAG_FIELDS}
 PAIRS = ("ar-ar", "ar-en", "en-ar", "en-en")
 SPLITS = ("dev", "test", "frozen")
 ANSWER_TYPES = ("date", "number", "person", "organisation", "place", "other")
@@ -49,6 +53,7 @@ class Question:
     note: str = ""
     answer_type: str = ""
     paraphrased: bool = False
+    time_range: dict[str, str | None] | None = None
 
     @property
     def answerable(self) -> bool:
@@ -177,9 +182,33 @@ def _question(record: Any, where: str, line: int) -> Question:
     paraphrased = record.get("paraphrased", False)
     if not isinstance(paraphrased, bool):
         raise InputError(where, "`paraphrased` must be true or false")
+    time_range = _time_range(record.get("time_range"), where)
     return Question(
-        str(qid), text.strip(), lang, line=line, paraphrased=paraphrased, **lists, **texts
-    )
+        str(qid), text.strip(), lang, line=line, paraphrased=paraphrased, time_range=time_range,
+        **lists, **texts,
+    )  # fmt: skip
+
+
+def _time_range(value: Any, where: str) -> dict[str, str | None] | None:
+    """`{"start": "2015-03-01", "end": "2015-03-31", "kind": "explicit"}`, or absent."""
+    if value is None:
+        return None
+    usage = f'`time_range` must be {{"start": ISO date or null, "end": ..., "kind": {KINDS}}}'
+    if not isinstance(value, dict) or set(value) != {"start", "end", "kind"}:
+        raise InputError(where, usage)
+    if value["kind"] not in KINDS:
+        raise InputError(where, f"time_range kind {value['kind']!r}: use one of {', '.join(KINDS)}")
+    days = []
+    for key in ("start", "end"):
+        if value[key] is None:
+            continue
+        try:
+            days.append(date.fromisoformat(value[key]))
+        except (TypeError, ValueError):
+            raise InputError(where, f"time_range {key} {value[key]!r}: {usage}") from None
+    if len(days) == 2 and days[0] > days[1]:
+        raise InputError(where, "time_range starts after it ends")
+    return dict(value)
 
 
 def check_doc_ids(suite: Suite, known: Iterable[str]) -> None:
