@@ -34,6 +34,7 @@ from eval.runner import eval_settings, prepare_store  # noqa: E402
 from eval.suite import load_suite  # noqa: E402
 from eval.tradeoff import roc_auc  # noqa: E402
 from rag.answer.answerability import (  # noqa: E402
+    ALIGN_FEATURES,
     MODEL_FEATURES,
     SIDE_FEATURES,
     AnswerabilityModel,
@@ -48,7 +49,11 @@ from common import REPO, print_table  # noqa: E402
 sys.path.remove(str(_HERE))  # bench/ingest.py would hide the ingest package
 
 PAIRS = ("ar-ar", "ar-en", "en-ar", "en-en")
-CANDIDATES = ("type_near",)  # features measured by leaving them out
+# Features measured by leaving them out (a name: the features it drops).
+CANDIDATES = {
+    "type_near": ("type_near",),
+    "alignment": ALIGN_FEATURES,
+}
 
 
 def collect(k: int) -> list[dict[str, Any]]:
@@ -116,9 +121,9 @@ def main() -> None:
     dev = [r for r in rows if r["split"] == "dev"]
     info = {"suite": "dev", "split": "dev", "questions": len(dev), "k": args.k}
     variants: dict[str, AnswerabilityModel] = {"shipped": AnswerabilityModel.load()}
-    for feature in CANDIDATES:
-        kept = [f for f in MODEL_FEATURES if f != feature]
-        variants[f"refit without {feature}"] = _model(fit(dev, info, kept))
+    for name, dropped in CANDIDATES.items():
+        kept = [f for f in MODEL_FEATURES if f not in dropped]
+        variants[f"refit without {name}"] = _model(fit(dev, info, kept))
     variants["refit, all features"] = _model(fit(dev, info, MODEL_FEATURES))
 
     scores: dict[str, float] = {}

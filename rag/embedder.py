@@ -8,13 +8,23 @@ ONNX) and the choice between them from Settings live in `rag.models`
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
 # The window of BERT-style encoders, special tokens included.
 MAX_WINDOW = 512
+WORD = re.compile(r"\w+", re.UNICODE)  # what a "word" is for word states
+
+
+class WordStates(NamedTuple):
+    """A text's words (`WORD` matches, in order) and one L2-normalised vector per word."""
+
+    words: tuple[str, ...]
+    vectors: np.ndarray  # float32 [len(words), dim]
 
 
 class Embedder(ABC):
@@ -42,3 +52,21 @@ class Embedder(ABC):
     def embed_query(self, text: str) -> np.ndarray:
         """Embed one question with the query prompt; returns a 1-d vector."""
         return self.embed_batch([self.query_prompt + text])[0]
+
+    def word_states(self, texts: Sequence[str], prompt: str = "") -> list[WordStates]:
+        """Each text's words with a vector per word, for aligning the words of two texts.
+
+        This base embeds every word alone (`prompt` + word), so a word's vector ignores its
+        sentence; engines that can read their encoder's token states override it with
+        contextual vectors (`SentenceTransformerEmbedder`)."""
+        words = [tuple(WORD.findall(t)) for t in texts]
+        distinct = list(dict.fromkeys(w for ws in words for w in ws))
+        vectors = self.embed_batch([prompt + w for w in distinct]) if distinct else None
+        row = {w: i for i, w in enumerate(distinct)}
+        out = []
+        for ws in words:
+            if not ws or vectors is None:
+                out.append(WordStates(ws, np.zeros((0, self.dimension), dtype=np.float32)))
+            else:
+                out.append(WordStates(ws, vectors[[row[w] for w in ws]]))
+        return out

@@ -20,12 +20,14 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from rag.answer.alignment import NOTHING, alignment
 from rag.answer.extractive import ScoredSentence as Sentence
 from rag.answer.result import Judgement, clearest
+from rag.embedder import WordStates
 from rag.errors import ConfigError
 from rag.retrieve.retriever import Passage
 from rag.text.analysis import is_stopword, other_language, prepare
@@ -44,6 +46,10 @@ SIDE_FEATURES = (
     "soft_mean",  # mean over question words of the best word similarity in the window
     "type_near",  # the window offers what the question asks for (a date for "when"...)
     # next to its focus terms (1 when the question asks for no particular type)
+    "align_coverage",  # rarity-weighted share of question words aligned in the window
+    # (contextual word vectors, any wording or language: rag.answer.alignment)
+    "align_mean",  # mean over question words of the best contextual cosine in the window
+    "align_missing",  # rarity of the rarest question word the window does not align
     "present",  # 1 when the passages have this side at all
 )
 # What a side's model may read: its side's features (without "present") and the number
@@ -55,8 +61,9 @@ FEATURES = (
     "number_missing",  # the question names a number no candidate window states
     "bm25_agree",  # the best dense passage is also a BM25 hit
 )
+ALIGN_FEATURES = ("align_coverage", "align_mean", "align_missing")
 # Stand-ins for a side the passages do not have (a monolingual archive).
-ABSENT = {"cos": 0.7, "passage_cos": 0.7, "soft_mean": 0.7}
+ABSENT = {"cos": 0.7, "passage_cos": 0.7, "soft_mean": 0.7, "align_mean": 0.5}
 TOP_WINDOWS = 3  # evidence windows tried per side: its best sentences by cosine
 STATS_PASSAGES = 5  # passages judged: asking for more (k) does not change the judgement
 SOFT_MATCH = 0.9  # e5 similarity at which two words count as the same (or a translation)
@@ -64,6 +71,19 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 Rarity = Callable[[Sequence[str]], Mapping[str, float]]
 WordVectors = Callable[[Sequence[str]], np.ndarray]
+WordStatesOf = Callable[[Sequence[str], str], list[WordStates]]
+
+
+class Lexicon(NamedTuple):
+    """What the check reads besides the passages: each term's rarity in the archive, single
+    word vectors (soft matching) and contextual word states (alignment), with the prompts
+    the question and the evidence are embedded with."""
+
+    rarity: Rarity
+    word_vectors: WordVectors
+    word_states: WordStatesOf | None  # None: alignment is not read (features left at NOTHING)
+    query_prompt: str = "query: "
+    passage_prompt: str = "passage: "
 
 
 def content_words(text: str) -> list[str]:
@@ -82,16 +102,18 @@ def features(
     question_lang: str,
     passages: Sequence[Passage],
     sentences: Sequence[Sentence],
-    rarity: Rarity,
-    word_vectors: WordVectors,
+    lexicon: Lexicon,
 ) -> tuple[dict[str, float], tuple[int, int, int] | None]:
     """The feature values and the best evidence window (passage n, start, end)."""
     passages = passages[:STATS_PASSAGES]
     sentences = [s for s in sentences if s.n <= STATS_PASSAGES]
+    rarity, word_vectors = lexicon.rarity, lexicon.word_vectors
     terms = focus_terms(question)
     weights = rarity([t.stem for t in terms])
     words = content_words(question)
     qwords = word_vectors(words)
+    states_of = lexicon.word_states
+    qstates = states_of([question], lexicon.query_prompt)[0] if states_of else None
     numbers = [t for t in terms if t.is_number]
     values: dict[str, float] = {}
     best_where: tuple[float, Sentence] | None = None
@@ -110,9 +132,14 @@ def features(
             "soft_coverage": 0.0,
             "soft_mean": 0.0 if on_side else ABSENT["soft_mean"],
             "type_near": 0.0,
+            "align_coverage": NOTHING.coverage,
+            "align_mean": NOTHING.mean if on_side else ABSENT["align_mean"],
+            "align_missing": NOTHING.missing,
         }
-        for sent in sorted(on_side, key=lambda s: s.cos, reverse=True)[:TOP_WINDOWS]:
-            window = _window(passages[sent.n - 1].text, sent)
+        best_sents = sorted(on_side, key=lambda s: s.cos, reverse=True)[:TOP_WINDOWS]
+        windows = [_window(passages[sent.n - 1].text, sent) for sent in best_sents]
+        states = states_of(windows, lexicon.passage_prompt) if states_of else [None] * len(windows)
+        for sent, window, wstates in zip(best_sents, windows, states, strict=True):
             index = index_text(window)
             cov, missing = coverage(terms, index, weights, cross)
             soft, mean = _soft(qwords, word_vectors(content_words(window)))
@@ -124,6 +151,14 @@ def features(
             found["type_near"] = max(
                 found["type_near"], type_near_focus(question, terms, window, cross)
             )
+            aligned = (
+                alignment(qstates, wstates, rarity)
+                if qstates is not None and wstates is not None
+                else NOTHING
+            )
+            found["align_coverage"] = max(found["align_coverage"], aligned.coverage)
+            found["align_mean"] = max(found["align_mean"], aligned.mean)
+            found["align_missing"] = min(found["align_missing"], aligned.missing)
             strength = cov + mean + sent.cos
             if best_where is None or strength > best_where[0]:
                 best_where = (strength, sent)
@@ -204,6 +239,10 @@ class AnswerabilityModel:
         }
         return cls({"same": flat, "other": flat}, {"same": 0.5, "other": 0.5}, {"untrained": 1})
 
+    def reads(self, *features: str) -> bool:
+        """Does either side's model read any of `features` (MODEL_FEATURES names)?"""
+        return any(f in self.models[side]["features"] for side in SIDES for f in features)
+
     def side_scores(self, values: Mapping[str, float]) -> dict[str, float]:
         """Each side's probability that its evidence answers (0 when the side is absent)."""
         return {
@@ -221,15 +260,14 @@ class AnswerabilityModel:
         question_lang: str,
         passages: Sequence[Passage],
         sentences: Sequence[Sentence],
-        rarity: Rarity,
-        word_vectors: WordVectors,
+        lexicon: Lexicon,
         sides: Sequence[str] = SIDES,
     ) -> Judgement:
         """Does the evidence answer? `sides=("same",)` reads only the evidence in the
         question's language (for a question that was also asked in the other language)."""
         if not passages:
             return Judgement(False, 0.0, self.thresholds["same"], "")
-        values, where = features(question, question_lang, passages, sentences, rarity, word_vectors)
+        values, where = features(question, question_lang, passages, sentences, lexicon)
         return self.decide(values, question_lang, sides, where)
 
     def decide(

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from rag.answer.answerability import AnswerabilityModel
+from rag.answer.answerability import ALIGN_FEATURES, AnswerabilityModel, Lexicon
 from rag.answer.citations import check_citations, says_not_found
 from rag.answer.extractive import (
     ScoredSentence,
@@ -27,7 +27,7 @@ from rag.answer.options import AskOptions
 from rag.answer.prompts import Prompts, load_prompts, prompt_passages
 from rag.answer.result import STATUS, Answer, Judgement, Status, clearest
 from rag.answer.translate import Translator
-from rag.answer.word_vectors import sentence_vectors, word_vectors
+from rag.answer.word_vectors import StatesCache, sentence_vectors, word_vectors
 from rag.embedder import Embedder
 from rag.errors import InputError
 from rag.options import MAX_K, AskMode, RetrieverMode, bounded_int
@@ -84,9 +84,16 @@ class Assistant:
         self.retriever = Retriever(settings, embedder, store, bm25)
         self.chat_model = chat_model
         self.prompts = prompts or load_prompts(settings.prompts_dir)
-        self.word_vectors = word_vectors(embedder)
-        self.sentence_vectors = sentence_vectors(embedder)
         self.answerability = answerability or AnswerabilityModel.load(settings.answerability_model)
+        self.sentence_vectors = sentence_vectors(embedder)
+        self.lexicon = Lexicon(
+            self.retriever.bm25.rarity,
+            word_vectors(embedder),
+            # Contextual word states cost a forward pass per window: only when read.
+            StatesCache(embedder) if self.answerability.reads(*ALIGN_FEATURES) else None,
+            embedder.query_prompt,
+            embedder.passage_prompt,
+        )
         self.translator = Translator(chat_model, self.prompts) if chat_model else None
 
     # --- public API --------------------------------------------------------------------
@@ -189,11 +196,10 @@ class Assistant:
         language is also read by the translation, as a same-language question: whichever
         reading clears its threshold by more speaks (a poor translation cannot make a
         question answered without it go unanswered)."""
-        judge = self.answerability.judge
-        rarity, words = self.retriever.bm25.rarity, self.word_vectors
+        judge, words = self.answerability.judge, self.lexicon
         if not translation:
             sentences = score_sentences(question, qvec, passages, self.sentence_vectors)
-            return judge(question, language, passages, sentences, rarity, words), sentences
+            return judge(question, language, passages, sentences, words), sentences
         other = other_language(language)
         tvec = self.embedder.embed_query(translation)
         own, theirs = score_sentences_for(
@@ -205,8 +211,8 @@ class Assistant:
         rescored = [
             replace(p, dense_score=cosines.get(p.chunk_id, p.dense_score)) for p in passages
         ]
-        direct = judge(question, language, passages, own, rarity, words)
-        across = judge(translation, other, rescored, theirs, rarity, words, sides=("same",))
+        direct = judge(question, language, passages, own, words)
+        across = judge(translation, other, rescored, theirs, words, sides=("same",))
         # Each passage's sentences ranked by the question in its own language.
         sentences = [
             t if passages[s.n - 1].language == other else s
@@ -228,12 +234,7 @@ class Assistant:
                 return True
             alone = [passages[sent.n - 1]]
             judged = self.answerability.judge(
-                question,
-                language,
-                alone,
-                [replace(sent, n=1)],
-                self.retriever.bm25.rarity,
-                self.word_vectors,
+                question, language, alone, [replace(sent, n=1)], self.lexicon
             )
             return judged.answerable
 

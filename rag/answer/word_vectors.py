@@ -1,7 +1,8 @@
 """Cached e5 vectors of short texts the answer step embeds again and again: single words
-(the answerability check's soft word matching) and candidate sentences (a passage that
-answers one question is retrieved for the next ones too). Each text is embedded once per
-process while the cache holds it."""
+(the answerability check's soft word matching), candidate sentences (a passage that
+answers one question is retrieved for the next ones too) and the contextual word states of
+questions and evidence windows (word alignment). Each text is embedded once per process
+while the cache holds it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from rag.embedder import Embedder
+    from rag.embedder import Embedder, WordStates
 
 LIMIT = 50_000  # vectors kept (~75 MB at 384 floats); the cache empties when full
 
@@ -47,3 +48,23 @@ def word_vectors(embedder: Embedder) -> VectorCache:
 def sentence_vectors(embedder: Embedder) -> VectorCache:
     """Candidate answer sentences, embedded as passages."""
     return VectorCache(embedder, embedder.passage_prompt)
+
+
+class StatesCache:
+    """`cache(texts, prompt)`: each text's contextual word states (`Embedder.word_states`),
+    computed once per process while the cache holds it (evidence windows recur)."""
+
+    def __init__(self, embedder: Embedder, limit: int = LIMIT // 20) -> None:
+        self.embedder = embedder
+        self.limit = limit
+        self._cache: dict[tuple[str, str], WordStates] = {}
+
+    def __call__(self, texts: Sequence[str], prompt: str) -> list[WordStates]:
+        cache = self._cache
+        missing = [t for t in dict.fromkeys(texts) if (prompt, t) not in cache]
+        if missing:
+            if len(cache) + len(missing) > self.limit:
+                cache.clear()
+            states = self.embedder.word_states(missing, prompt)
+            cache.update(((prompt, t), s) for t, s in zip(missing, states, strict=True))
+        return [cache[(prompt, t)] for t in texts]

@@ -11,13 +11,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rag.embedder import MAX_WINDOW, Embedder
+from rag.embedder import MAX_WINDOW, WORD, Embedder, WordStates
 from rag.errors import ConfigError, ModelError
 
 if TYPE_CHECKING:
     from rag.settings import Settings
 
 log = logging.getLogger(__name__)
+# The encoder layer whose token states align words (of 12 in e5-small): middle layers align
+# translations and paraphrases best; `bench/alignment.py` measures every layer.
+ALIGN_LAYER = 6
 
 
 class SentenceTransformerEmbedder(Embedder):
@@ -74,10 +77,56 @@ class SentenceTransformerEmbedder(Embedder):
         )
         return np.asarray(vectors, dtype=np.float32)
 
+    def word_states(self, texts: Sequence[str], prompt: str = "") -> list[WordStates]:
+        """Contextual word vectors: the encoder's token states at `ALIGN_LAYER`, averaged
+        over each word's tokens. A middle layer aligns translated and paraphrased words
+        without training (SimAlign); `bench/alignment.py` measures the layers."""
+        import torch
+
+        out: list[WordStates] = []
+        encoder: torch.nn.Module = self.model[0].auto_model  # type: ignore[assignment]
+        for start in range(0, len(texts), self.batch_size):
+            batch = [prompt + t for t in texts[start : start + self.batch_size]]
+            enc = self.tokenizer(
+                batch,
+                return_offsets_mapping=True,
+                padding=True,
+                truncation=True,
+                max_length=MAX_WINDOW,
+                return_tensors="pt",
+            )
+            offsets = enc.pop("offset_mapping").numpy()
+            with torch.inference_mode():
+                hidden = encoder(**enc.to(self.device), output_hidden_states=True)
+            states = hidden.hidden_states[ALIGN_LAYER].float().cpu().numpy()
+            for text, offs, vecs in zip(batch, offsets, states, strict=True):
+                out.append(pool_words(text, len(prompt), offs, vecs))
+        return out
+
     def count_tokens(self, text: str) -> int:
         if self._counter is not None:
             return len(self._counter.encode(text, add_special_tokens=False).ids)
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def pool_words(text: str, skip: int, offsets: np.ndarray, states: np.ndarray) -> WordStates:
+    """Average each word's token states (words: `WORD` matches after the first `skip`
+    characters; a token belongs to the word its characters overlap); L2-normalised."""
+    spans = [m.span() for m in WORD.finditer(text, skip)]
+    words = tuple(text[a:b] for a, b in spans)
+    sums = np.zeros((len(spans), states.shape[1]), dtype=np.float32)
+    if spans:
+        starts = np.array([a for a, _ in spans])
+        ends = np.array([b for _, b in spans])
+        for (a, b), vec in zip(offsets, states, strict=True):
+            if b <= a:
+                continue  # special and padding tokens
+            i = int(np.searchsorted(ends, a, side="right"))
+            while i < len(spans) and starts[i] < b:
+                sums[i] += vec
+                i += 1
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    return WordStates(words, sums / np.maximum(norms, 1e-9))
 
 
 def resolve_model_path(settings: Settings) -> str:
