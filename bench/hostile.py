@@ -22,6 +22,7 @@ sys.path = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
 from ingest.clean import clean_text, html_to_text  # noqa: E402
 from ingest.formats import parse_markdown  # noqa: E402
+from rag.text.safe import plain_field, repaired  # noqa: E402
 from rag.text.sentences import split_sentences  # noqa: E402
 
 ABBREVIATED = "The U.S. envoy met Mr. Smith. Prof. Ali said No. 5 was next! "
@@ -37,6 +38,11 @@ CASES: dict[str, Callable[[int], object]] = {
     "unclosed tags": lambda n: html_to_text("<p>x</p>" + "<a" * (n // 2)),
     "sentences (baseline)": lambda n: split_sentences("A line of news text. " * (n // 21)),
     "sentences, abbreviations": lambda n: split_sentences(ABBREVIATED * (n // len(ABBREVIATED))),
+    "field (baseline)": lambda n: plain_field("Ministry of Energy " * (n // 19)),
+    "field, ESC sequences": lambda n: plain_field("\x1b[2J\x1b[1A" * (n // 8)),
+    "field, unterminated ESC": lambda n: plain_field("\x1b[" * (n // 2)),
+    "field, bidi controls": lambda n: plain_field("\u202e\u2066a" * (n // 3)),
+    "text, lone surrogates": lambda n: repaired("a\ud800" * (n // 2)),
 }
 
 
