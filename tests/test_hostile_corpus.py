@@ -130,6 +130,21 @@ def hostile_items(root: Path, big: bool = True) -> dict[str, str]:
     put("deep-record.jsonl", "\n".join([ok[0], deep, ok[1]]), "")
     del bad["deep-record.jsonl"]
     bad["deep-record.jsonl#line 2"] = "line 2: field `text` nests arrays or objects"
+    # Round three: any Unicode in any field. Control and bidi characters leave the one-line
+    # fields of a stored record; a lone surrogate there makes its record one failure line.
+    fields = [
+        {
+            "id": "fields-ok",
+            "title": "\x1b[2J\x1b[1A\u202egnikaerb\u202c Desalination tender",
+            "source": "Wire\x07\u2066 desk",
+            "text": "A desalination tender opened in Jubail for three new plants.",
+        },
+        {"id": "lone-source", "text": "A short article about a port.", "source": "\ud800"},
+        {"id": "![](https://host/p)", "text": "An id written as Markdown image about Tabuk rain."},
+    ]
+    put("fields.jsonl", "\n".join(json.dumps(r) for r in fields), "")
+    del bad["fields.jsonl"]
+    bad["fields.jsonl#1"] = "field `source` holds invalid Unicode"
     put("overlong-id.json", json.dumps({"id": "x" * 600, "text": "Id too long."}), "over 512")
     with zipfile.ZipFile(root / "markup.zip", "w") as zf:  # Rich markup in a member name
         zf.writestr("notes[/].json", "{broken")
@@ -223,6 +238,9 @@ def test_hostile_corpus_beside_good_files(tmp_path: Path) -> None:
     profile = StoreProfile.of(settings, embedder.dimension)
     stored: dict[str, str] = {}
     for _, text, meta in ChunkStore(settings, profile).iter_chunks():
+        if meta["doc_id"] == "fields-ok":  # stored, its one-line fields plain text
+            assert meta["title"] == "gnikaerb Desalination tender", meta
+            assert meta["source"] == "Wire desk", meta
         # A record without an `id` is named by its text: the key is checked elsewhere.
         doc_id = re.sub(r"#text-[0-9a-f]{16}$", "#text-*", meta["doc_id"])
         stored[doc_id] = stored.get(doc_id, "") + text
@@ -233,6 +251,8 @@ def test_hostile_corpus_beside_good_files(tmp_path: Path) -> None:
         "jl-ok-2": "Riyadh and Qassim",
         "deep-ok-1": "Desalination plant 1",
         "deep-ok-2": "Desalination plant 2",
+        "fields-ok": "desalination tender",
+        "![](https://host/p)": "Tabuk rain",
         "corpus/loop/inside.txt": "Abha tourism",
     }
     if "forbidden.txt" not in bad:
