@@ -302,8 +302,8 @@ class LLMSettings(BaseModel):
         3,
         ge=1,
         le=20,
-        description="Passages the LLM reads (the best-ranked of the k retrieved), each as its "
-        "best sentence with the neighbours that fit: fewer tokens, a sooner first word on a CPU.",
+        description="Passages the LLM reads in the free reading (RAG_LLM_STYLE=free; the best-"
+        "ranked of the k retrieved), each as its best sentence with the neighbours that fit.",
     )
     llm_temperature: float = Field(0.1, ge=0, le=2, description="LLM sampling temperature.")
     prompts_dir: Path = Field(

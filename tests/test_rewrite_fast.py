@@ -99,13 +99,16 @@ def test_a_wrong_language_answer_is_retried_then_replaced_by_the_quotes(
 def test_a_retry_in_the_right_language_is_kept(settings: Any, scripted: Any) -> None:
     llm = scripted(
         "say:Erdogan a exigé le retrait des forces arméniennes [1].",  # Latin script: English?
-        "say:طالب أردوغان أرمينيا بالانسحاب من الإقليم [2].",
+        "say:طالب أردوغان أرمينيا بالانسحاب من الإقليم [1].",
     )
     assistant = bot(settings, llm.url)
     answer = assistant.ask(ERDOGAN_AR, k=5)
     # French is in Latin letters: for an Arabic question it is the wrong script, retried.
     assert len(llm.requests) == 2 and "بالعربية فقط" in prompt(llm, 1)
     assert answer.mode == "llm" and answer.text.startswith("طالب أردوغان")
+    # The quote's block is [1] in the prompt; the answer cites its passage, [2].
+    assert '<passage n="1">' in prompt(llm, 1) and '<passage n="2">' not in prompt(llm, 1)
+    assert answer.text.endswith("[2]") and [c.n for c in answer.citations] == [2]
     assert any(
         n.startswith("llm_language: the LLM first answered in English") for n in answer.notices
     )
@@ -183,3 +186,26 @@ def test_eval_scores_the_answer_language() -> None:
     ]
     summary = summarize(records)
     assert summary["answer"]["answer_language_accuracy"] == round(2 / 3, 4)
+
+
+def test_a_name_may_come_from_the_quotes_article_a_number_only_from_the_quote() -> None:
+    from rag.answer.citations import check_citations
+    from rag.retrieve.retriever import Passage
+    from rag.text.sentences import Span
+
+    text = (
+        "Irbid's mayor spoke on Monday. The city loses 42 percent of the water it pumps to "
+        "leaks. It plans 300 new meters."
+    )
+    quote = "The city loses 42 percent of the water it pumps to leaks."
+    start = text.index(quote)
+    passage = Passage("c1", "d1", text, "t", "", "", "", "en", 0, len(text), 1.0, 0.9)
+    raw = (
+        "Irbid loses 42 percent of the water it pumps to leaks [1]. "
+        "Amman loses 42 percent of the water it pumps to leaks [1]. "
+        "The city loses 300 percent of the water it pumps to leaks [1]."
+    )
+    given = {1: [Span(start, start + len(quote), quote)]}
+    checked = check_citations(raw, [passage], EMBEDDER, 0.8, given=given)
+    assert checked.text == "Irbid loses 42 percent of the water it pumps to leaks. [1]"
+    assert checked.citations[0].supporting == quote

@@ -370,7 +370,7 @@ class Assistant:
             return quotes
         return (
             yield from grounded_answer(
-                writer, question, language, passages, chosen, quotes, notices
+                writer, question, language, passages, chosen, quotes, judgement, notices
             )
         )
 

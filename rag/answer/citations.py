@@ -169,10 +169,25 @@ def supports(
 
 
 def _supports(
-    claim: _Claim, evidence: _Evidence, cos: float, threshold: float
+    claim: _Claim,
+    evidence: _Evidence,
+    cos: float,
+    threshold: float,
+    article: _Evidence | None = None,
 ) -> tuple[bool, float]:
+    """With `article` (the whole passage of a given quote), a name the quote lacks may be
+    named elsewhere in its article ("Irbid's network" for a quote on "the city's network");
+    numbers must be in the quote."""
     cross = claim.language != evidence.language
-    if not all(matches(t, evidence.terms, cross) for t in hard_terms(claim.terms, claim.language)):
+    for term in hard_terms(claim.terms, claim.language):
+        if matches(term, evidence.terms, cross):
+            continue
+        if (
+            article is not None
+            and not term.is_number
+            and matches(term, article.terms, claim.language != article.language)
+        ):
+            continue
         return False, 0.0
     if cross:
         return cos >= threshold, cos
@@ -282,6 +297,7 @@ class _EvidenceSet:
     window_vec: dict[tuple[int, int], np.ndarray]
     passage_text: dict[int, _Evidence]
     required: dict[str, list[Term]]
+    given: bool = False  # checked against given quotes (a grounded rewrite)
 
     @classmethod
     def build(
@@ -321,6 +337,7 @@ class _EvidenceSet:
             window_vec={key: vectors[len(claims) + i] for i, key in enumerate(window_keys)},
             passage_text={n: _evidence(passages[n - 1].text) for n in windows},
             required=_required_terms(claim_text, question, rarity),
+            given=given is not None,
         )
 
     def judge(self, claim: str, n: int, threshold: float) -> tuple[float, Span] | str:
@@ -329,7 +346,10 @@ class _EvidenceSet:
         if not 1 <= n <= len(self.passages):
             return f"citation_removed: [{n}] points at no passage (there are {len(self.passages)})."
         if not self.windows[n]:
-            return f"citation_removed: [{n}] is none of the quotes the answer was written from."
+            return (
+                f"citation_removed: passage [{n}] does not state “{_short(claim)}”: none of "
+                "its sentences was among the quotes the answer was written from."
+            )
         said = self.claim_text[claim]
         whole = self.passage_text[n]
         if whole.language == said.language and not all(
@@ -340,7 +360,8 @@ class _EvidenceSet:
         opposed = False
         for j, (window, span) in enumerate(self.windows[n]):
             cos = float(np.dot(self.claim_vec[claim], self.window_vec[(n, j)]))
-            good, score = _supports(said, self.window_text[(n, j)], cos, threshold)
+            article = whole if self.given else None
+            good, score = _supports(said, self.window_text[(n, j)], cos, threshold, article)
             if not good:
                 continue
             if opposes(claim, window, span.text):

@@ -14,14 +14,12 @@ from rag.answer.extractive import not_found_answer
 from rag.answer.llm import LLMUnavailable
 from rag.answer.prompts import prompt_passages
 from rag.answer.result import STATUS, Answer, Judgement, Status
+from rag.answer.rewrite import CONFIDENT
 
 if TYPE_CHECKING:
     from rag.answer.extractive import ScoredSentence
     from rag.answer.rewrite import Writer
     from rag.retrieve.retriever import Passage
-
-# An LLM's "not found" is overruled (quotes shown) only when the evidence check is this sure.
-CONFIDENT = 0.9
 
 
 def free_answer(

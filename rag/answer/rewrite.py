@@ -17,13 +17,15 @@ Two checks stand between its words and the reader:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from rag.answer.citations import check_citations
+from rag.answer.citations import check_citations, says_not_found
+from rag.answer.extractive import not_found_answer
 from rag.answer.llm import ChatModel, LLMUnavailable, Message
 from rag.answer.prompts import Prompts, defuse
-from rag.answer.result import AGAIN_STATUS, QUOTES_STATUS, Answer, Status
+from rag.answer.result import AGAIN_STATUS, QUOTES_STATUS, Answer, Judgement, Status
 from rag.text.analysis import script_language
 from rag.text.sentences import Span
 
@@ -33,10 +35,13 @@ if TYPE_CHECKING:
     from rag.retrieve.retriever import Passage
     from rag.settings import Settings
 
+_CITE = re.compile(r"\[(\d{1,3})\]")
 # Letters an answer streams before its language is judged (and it is shown): enough to
 # tell Arabic from English, a fraction of a second of a CPU model's time.
 JUDGED_LETTERS = 24
 LANGUAGE_NAMES = {"ar": "Arabic", "en": "English", "other": "no language"}
+# An LLM's "not found" is overruled (quotes shown) only when the evidence check is this sure.
+CONFIDENT = 0.9
 
 
 class Writer(NamedTuple):
@@ -64,14 +69,32 @@ def answer_language(text: str) -> str:
 
 
 def quote_blocks(chosen: Sequence[ScoredSentence]) -> str:
-    """The chosen quotes as numbered blocks, one per passage (its quotes in reading order):
-    article text is data to the model, never instructions."""
+    """The chosen quotes as blocks numbered 1.. in the order of their passages (one block per
+    passage, its quotes in reading order; see `passage_numbers`): article text is data to
+    the model, never instructions."""
     by_n: dict[int, list[str]] = {}
     for sent in chosen:
         by_n.setdefault(sent.n, []).append(sent.text)
     return "\n".join(
-        f'<passage n="{n}">{defuse(" … ".join(texts))}</passage>' for n, texts in by_n.items()
+        f'<passage n="{i}">{defuse(" … ".join(texts))}</passage>'
+        for i, texts in enumerate(by_n.values(), start=1)
     )
+
+
+def passage_numbers(text: str, chosen: Sequence[ScoredSentence], passages: int) -> str:
+    """The answer's [k] (the k-th quote block) as the [n] of the passage it quotes; a
+    number that is no block's points past the passages (its citation then goes). The
+    blocks are numbered 1.. because a small model cites "[1]", as the prompt's example
+    does, whatever number the block had."""
+    order = list(dict.fromkeys(s.n for s in chosen))
+
+    def passage(match: re.Match[str]) -> str:
+        k = int(match.group(1))
+        if 1 <= k <= len(order):
+            return f"[{order[k - 1]}]"
+        return f"[{k if k > passages else passages + k}]"
+
+    return _CITE.sub(passage, text)
 
 
 def rewrite_messages(
@@ -132,10 +155,12 @@ def grounded_answer(
     passages: list[Passage],
     chosen: Sequence[ScoredSentence],
     quotes: Answer,
+    judgement: Judgement,
     notices: list[str],
 ) -> Generator[str | Status, None, Answer]:
     """Stream the LLM's answer from the `chosen` quotes, then return it checked; `quotes`
-    (the extractive answer of the same sentences) when it fails, with a notice."""
+    (the extractive answer of the same sentences) when it fails, with a notice. The LLM's
+    "not found" stands unless the evidence check (`judgement`) is confident."""
     model = writer.chat_model
 
     def fallback(note: str) -> Answer:
@@ -175,7 +200,7 @@ def grounded_answer(
     for sent in chosen:
         given.setdefault(sent.n, []).append(Span(sent.start, sent.end, sent.text))
     checked = check_citations(
-        raw,
+        passage_numbers(raw, chosen, len(passages)),
         passages,
         writer.embedder,
         writer.settings.support_threshold,
@@ -186,9 +211,15 @@ def grounded_answer(
     result: Answer
     if checked.supported == 0:
         notices.extend(checked.notices)
-        result = fallback(
-            "llm_unsupported: no sentence of the generated answer is stated by the quotes it cites."
-        )
+        if says_not_found(raw) and judgement.score < CONFIDENT:
+            result = not_found_answer(
+                question, language, passages, "the LLM found no answer in the quotes."
+            )
+        else:
+            result = fallback(
+                "llm_unsupported: no sentence of the generated answer is stated by the quotes "
+                "it cites."
+            )
     else:
         result = Answer(
             text=checked.text,
