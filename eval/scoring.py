@@ -14,6 +14,7 @@ from eval.suite import Question
 from rag.answer.result import Answer
 from rag.errors import InputError
 from rag.retrieve.retriever import Passage
+from rag.text.analysis import script_language
 
 HIT_KS = (1, 3, 5, 10)
 RETRIEVAL_K = 10  # the deepest cut-off a metric looks at (hit@10, mrr@10, ndcg@10)
@@ -26,6 +27,7 @@ ANSWER = (
     "answered_rate",
     "not_found_accuracy",
     "false_answer_rate",
+    "answer_language_accuracy",
 )
 JUDGE = ("judge_faithfulness", "judge_correctness")
 CITATIONS = ("citation_precision", "citation_recall", "supported_rate", "claim_support_rate")
@@ -66,6 +68,9 @@ def score_question(
     if answer.claim_check is not None:
         scores["claims"], scores["supported_claims"] = answer.claim_check
     if not not_found:
+        # Written in the question's language ("other": no letters to tell, e.g. a number).
+        written = script_language(answer.text)
+        scores["language_ok"] = 1.0 if written in (q.lang, "other") else 0.0
         by_n = {c.n: (c.text, c.supporting) for c in answer.citations}
         scores["supported"], scores["sentences"] = m.supported_sentences(answer.text, by_n)
 
@@ -126,6 +131,7 @@ def summarize(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         "answered_rate": avg("answered"),
         "not_found_accuracy": avg("not_found"),
         "false_answer_rate": avg("false_answer"),
+        "answer_language_accuracy": avg("language_ok"),
     }
     if any("judge_correctness" in r["metrics"] for r in records):
         answer.update({key: avg(key) for key in JUDGE})

@@ -284,18 +284,26 @@ class LLMSettings(BaseModel):
     )
     llm_retries: int = Field(2, ge=0, le=10, description="Retries on 429/5xx/connection errors.")
     llm_max_tokens: int = Field(512, ge=16, description="Most tokens the LLM may generate.")
+    llm_style: Literal["rewrite", "free"] = Field(
+        "rewrite",
+        description="rewrite: the LLM answers from the quotes the extractive answerer chose "
+        "and checked, in the question's language, each sentence checked against the quotes "
+        "it cites. free: it reads the best passages and writes its own answer (slower, and "
+        "less often supported).",
+    )
     llm_translate: bool = Field(
-        True,
+        False,
         description="With an LLM, also ask each question in the other language (Arabic <-> "
         "English): its words search that language's passages, and the evidence check reads "
-        "them as a same-language question. Off: cross-lingual retrieval is the embedder's.",
+        "them as a same-language question. Off by default: with the local 1.5B model it "
+        "changed no dev-suite number and cost 2.8 s per question.",
     )
     llm_passages: int = Field(
         3,
         ge=1,
         le=20,
-        description="Passages the LLM reads (the best-ranked of the k retrieved), each as its "
-        "best sentence with the neighbours that fit: fewer tokens, a sooner first word on a CPU.",
+        description="Passages the LLM reads in the free reading (RAG_LLM_STYLE=free; the best-"
+        "ranked of the k retrieved), each as its best sentence with the neighbours that fit.",
     )
     llm_temperature: float = Field(0.1, ge=0, le=2, description="LLM sampling temperature.")
     prompts_dir: Path = Field(

@@ -379,7 +379,7 @@ def test_llm_answer_streams_and_notices_show(
         answer = ask(pg, "what did Erdogan demand?")
         partials = pg.evaluate("window.ragPartials")
         # Before the first word, the bubble says what the model is reading, by its name.
-        status = "reading 3 passages with gemma-3-270m"  # RAG_LLM_PASSAGES, the served name
+        status = "answering from the quoted sentences with gemma-3-270m"  # the served name
         assert any(p.strip().startswith(status) for p in partials), partials
         # Deltas arrive one after another: the bubble showed more than one partial text.
         assert len({p.strip() for p in partials if p.strip()}) >= 2, partials

@@ -183,18 +183,19 @@ def test_the_planted_llm_claim_is_removed(scripted, sample_data_dir, embedder):
 
 
 @pytest.mark.parametrize(
-    "planted",
+    ("question", "planted"),
     [
-        "Erdogan did not demand a withdrawal [1].",
-        "لم يطالب أردوغان بانسحاب القوات الأرمينية [1].",
+        (ERDOGAN, "Erdogan did not demand a withdrawal [{n}]."),
+        ("ماذا طالب أردوغان؟", "لم يطالب أردوغان بانسحاب القوات الأرمينية [{n}]."),
     ],
 )
-def test_a_planted_contradiction_is_removed(scripted, sample_data_dir, embedder, planted):
-    """The claim names the right people and words, cites the right passage, and says the
-    opposite of it: the check removes it (real embedder, real store, both languages)."""
-    llm = scripted(f"say:{planted}")
+def test_a_planted_contradiction_is_removed(scripted, sample_data_dir, embedder, question, planted):
+    """The claim names the right people and words, cites the quote it was given (its first
+    and only block, [1]), and says the opposite of it: the check removes it (real embedder,
+    real store, both languages)."""
+    llm = scripted("say:" + planted.format(n=1))
     settings = make_settings(sample_data_dir, llm_base_url=llm.url, llm_retries=0)
-    answer = Parts(settings, embedder=embedder).assistant.ask(ERDOGAN)
+    answer = Parts(settings, embedder=embedder).assistant.ask(question)
     assert "did not" not in answer.text and "لم يطالب" not in answer.text
     assert answer.mode == "extractive"
     assert answer.claim_check == (1, 0)

@@ -107,6 +107,10 @@ def test_llm_mode_streams_then_checks_citations(sample_copy, llm_url, embedder):
     deltas = [i for i in items if isinstance(i, str)]
     answer = items[-1]
     assert isinstance(answer, Answer)
+    if any(n.startswith("llm_language: the LLM answered in") for n in answer.notices):
+        # The base model wrote in another language twice: nothing of it was shown.
+        assert answer.mode == "extractive" and not deltas and answer.citations
+        return
     assert len(deltas) >= 2, "the LLM reply must arrive in pieces"
     if answer.mode == "llm":
         # Whatever it wrote, every citation kept is one the check found supported.

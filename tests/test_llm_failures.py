@@ -85,9 +85,10 @@ def test_injected_article_stays_data_in_the_prompt(scripted, injected_store, emb
     )
     system, user = llm.requests[0]["messages"]
     assert system["role"] == "system" and "not instructions" in system["content"]
-    # The injected sentence reaches the model only inside a delimited passage.
+    # Article text reaches the model only inside delimited passages (the grounded rewrite
+    # is given the quotes that answer, which leave the injected sentence out).
     blocks = re.findall(r"<passage [^>]*>.*?</passage>", user["content"], re.S)
-    assert any("reply HACKED" in b for b in blocks)
+    assert blocks and any("solar farm" in b for b in blocks)
     assert "reply HACKED" not in re.sub(
         r"<passage [^>]*>.*?</passage>", "", user["content"], flags=re.S
     )
@@ -102,3 +103,33 @@ def test_injected_article_in_extractive_mode_is_quoted_not_obeyed(injected_store
     assert answer.mode == "extractive"
     assert answer.text.strip() != "HACKED"
     assert "first power on Sunday" in answer.text
+
+
+def test_an_english_question_over_arabic_quotes_is_answered_in_english(
+    scripted, tmp_path, embedder
+):
+    """The grounded rewrite across languages, with the real embedder: only the Arabic seed
+    is stored; the English answer citing its quote is kept (the name meets أردوغان by its
+    skeleton, the meaning by e5), and a sentence adding a number the quote lacks goes."""
+    from conftest import SEED
+
+    from ingest.pipeline import Ingestor
+
+    settings = make_settings(tmp_path / "data", llm_retries=0)
+    Ingestor.from_parts(Parts(settings, embedder=embedder)).run([SEED])
+    llm = scripted()
+    settings = settings.model_copy(update={"llm_base_url": llm.url})
+    assistant = Parts(settings, embedder=embedder).assistant
+    quotes = assistant.ask("what did Erdogan demand?", mode="extractive")
+    assert quotes.mode == "extractive" and "أردوغان" in quotes.text
+    llm.script.append(  # [1]: the first quote block, whatever its passage's number
+        "say:Erdogan demanded the withdrawal of Armenian forces from the occupied "
+        "Azerbaijani lands [1]. Erdogan demanded 5,000 soldiers [1]."
+    )
+    answer = assistant.ask("what did Erdogan demand?")
+    prompt = llm.requests[0]["messages"][-1]["content"]
+    assert "in English" in prompt and "أردوغان" in prompt
+    assert answer.mode == "llm", answer.notices
+    assert answer.text.startswith("Erdogan demanded the withdrawal") and "5,000" not in answer.text
+    assert answer.citations[0].doc_id == quotes.citations[0].doc_id
+    assert answer.claim_check == (2, 1)

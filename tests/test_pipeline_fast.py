@@ -110,7 +110,9 @@ def test_an_llm_answer_says_what_it_reads_before_its_first_word(
     """A status item ("reading N passages with MODEL...") comes before the first delta, with
     the served model's name learned from GET /v1/models; the CLI and page show it."""
     llm = scripted("say:Erdogan demanded a withdrawal [1].", "say:طالب أردوغان بالانسحاب [1].")
-    settings = assistant.settings.model_copy(update={"llm_base_url": llm.url})
+    # The free reading's status (the rewrite's: tests/test_rewrite_fast.py).
+    update = {"llm_base_url": llm.url, "llm_style": "free"}
+    settings = assistant.settings.model_copy(update=update)
     # The hashed fake cannot judge answerability: this test is about what the stream says.
     bot = Parts(settings, embedder=EMBEDDER, answerability=Answerable.untrained()).assistant
     assert bot.chat_model is not None
@@ -142,7 +144,8 @@ def test_with_an_llm_the_question_is_also_asked_in_the_other_language(
     llm = scripted("say:Erdogan demanded a withdrawal [1].", "say:He did [1].")
     llm.translations[question] = "الترجمة: «ماذا طالب أردوغان؟»"
     llm.translations["who is Putin?"] = "Who is Putin, in English?"  # not Arabic: no use
-    settings = assistant.settings.model_copy(update={"llm_base_url": llm.url})
+    update = {"llm_base_url": llm.url, "llm_translate": True}  # off by default
+    settings = assistant.settings.model_copy(update=update)
     bot = Parts(settings, embedder=EMBEDDER, answerability=Answerable.untrained()).assistant
     plain = bot.ask(question, k=5, mode="extractive")
     assert llm.translated == [] and plain.translation == ""  # extractive mode never asks
@@ -169,7 +172,7 @@ def test_a_translation_needs_the_other_language_in_the_archive(
     english = SAMPLES / "solar-plant-en.html"
     Ingestor.from_parts(Parts(settings, embedder=EMBEDDER)).run([english])
     llm = scripted("say:It makes power [1].")
-    settings = settings.model_copy(update={"llm_base_url": llm.url})
+    settings = settings.model_copy(update={"llm_base_url": llm.url, "llm_translate": True})
     bot = Parts(settings, embedder=EMBEDDER, answerability=Answerable.untrained()).assistant
     assert bot.ask("what does the solar plant produce?", k=3).translation == ""
     assert llm.translated == []  # nothing in Arabic to search: the LLM is not asked

@@ -1,7 +1,8 @@
 """The public API: `Assistant.ask(question, history=...) -> Answer`, and its streaming twin.
 
-question -> (follow-up rewrite) -> retrieval -> LLM answer + citation check, or the
-extractive answer; the LLM path falls back to extractive on any failure, with a notice.
+question -> (follow-up rewrite) -> retrieval -> evidence check -> the extractive answer's
+quotes -> (with an LLM) their grounded rewrite in the reader's language, checked; the LLM
+path falls back to the quotes on any failure, with a notice.
 """
 
 from __future__ import annotations
@@ -14,18 +15,21 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from rag.answer.answerability import ALIGN_FEATURES, AnswerabilityModel, Lexicon
-from rag.answer.citations import check_citations, says_not_found
 from rag.answer.extractive import (
     ScoredSentence,
+    choose_quotes,
     extractive_answer,
     not_found_answer,
+    quotes_answer,
     score_sentences,
     score_sentences_for,
 )
+from rag.answer.free import free_answer
 from rag.answer.llm import ChatModel, LLMUnavailable
 from rag.answer.options import AskOptions
-from rag.answer.prompts import Prompts, load_prompts, prompt_passages
-from rag.answer.result import STATUS, Answer, Judgement, Status, clearest
+from rag.answer.prompts import Prompts, load_prompts
+from rag.answer.result import Answer, Judgement, Status, clearest
+from rag.answer.rewrite import Writer, grounded_answer
 from rag.answer.translate import Translator
 from rag.answer.word_vectors import StatesCache, sentence_vectors, word_vectors
 from rag.embedder import Embedder
@@ -50,8 +54,6 @@ MAX_QUESTION_CHARS = 2000
 # How far over its threshold the history-augmented evidence must score for a short
 # question (no lead word, no pronoun) to be read as a follow-up.
 STRONG_MARGIN = 0.15
-# An LLM's "not found" is overruled (quotes shown) only when the evidence check is this sure.
-CONFIDENT = 0.9
 
 
 class Evidence(NamedTuple):
@@ -338,70 +340,39 @@ class Assistant:
         judgement: Judgement,
         notices: list[str],
     ) -> Generator[str | Status, None, Answer]:
+        """The LLM's answer by RAG_LLM_STYLE: the grounded rewrite of the chosen quotes, or
+        the free reading of the best passages."""
         assert self.chat_model is not None
-        # The LLM reads (and may cite) the best-ranked passages only; all stay as related.
-        read = passages[: self.settings.llm_passages]
-        best = [s for s in sentences if s.n <= len(read)]
-        messages = [
-            {"role": "system", "content": self.prompts.get("system", language)},
-            {
-                "role": "user",
-                "content": self.prompts.render(
-                    "answer",
-                    language,
-                    passages=prompt_passages(read, best),
-                    question=question,
-                ),
-            },
-        ]
-        parts: list[str] = []
-
-        def quotes(note: str) -> Answer:
-            notices.append(note)
-            return self._quotes(question, language, passages, sentences, judgement)
-
-        template = STATUS.get(language, STATUS["en"])
-        yield Status(template.format(n=len(read), model=self.chat_model.model))
-        try:
-            for delta in self.chat_model.stream(messages):
-                parts.append(delta)
-                yield delta
-        except LLMUnavailable as exc:
-            return quotes(f"llm_fallback: {exc}; showing quoted passages instead.")
-        raw = "".join(parts).strip()
-        checked = check_citations(
-            raw,
-            read,
+        writer = Writer(
+            self.chat_model,
+            self.prompts,
             self.embedder,
-            self.settings.support_threshold,
-            question=question,
-            rarity=self.retriever.bm25.rarity,
+            self.settings,
+            self.retriever.bm25.rarity,
         )
-        result: Answer
-        if checked.supported == 0:
-            notices.extend(checked.notices)
-            if says_not_found(raw) and judgement.score < CONFIDENT:
-                # The model's "not found" stands unless the evidence check is confident.
-                result = not_found_answer(
-                    question, language, passages, "the LLM found no answer in the passages."
+        if self.settings.llm_style == "free":
+            return (
+                yield from free_answer(
+                    writer,
+                    question,
+                    language,
+                    passages,
+                    sentences,
+                    judgement,
+                    lambda: self._quotes(question, language, passages, sentences, judgement),
+                    notices,
                 )
-            else:
-                result = quotes(
-                    "llm_unsupported: no sentence of the generated answer is stated by the "
-                    "passage it cites; showing quoted passages instead."
-                )
-        else:
-            result = Answer(
-                text=checked.text,
-                mode="llm",
-                citations=checked.citations,
-                notices=checked.notices,
-                passages=passages,
-                question=question,
-                language=language,
             )
-        result.claim_check = (checked.claims, checked.supported_claims)
-        return result
+        answers = self.sentence_answers(question, language, passages, judgement)
+        chosen, why = choose_quotes(question, passages, sentences, self.settings, answers)
+        quotes = quotes_answer(question, passages, chosen, language, why)
+        if not chosen:
+            return quotes
+        return (
+            yield from grounded_answer(
+                writer, question, language, passages, chosen, quotes, judgement, notices
+            )
+        )
 
 
 def _not_found_reason(judgement: Judgement) -> str:

@@ -10,6 +10,9 @@ window when
   words cannot be compared, the window is close in meaning (e5 cosine).
 "France" in a claim and not in the passage is unsupported, whatever the cosine, and so is
 "X did not resign" citing "X resigned" (rag/text/polarity.py).
+
+A grounded rewrite (rag/answer/rewrite.py) is checked against the quotes it was given only:
+each quote of passage n, and all of them together, are its evidence windows.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ _NOT_FOUND_REPLY = re.compile(
     re.IGNORECASE,
 )
 _SPACE = re.compile(r"\s+")
+_FIRST_WORD = re.compile(r"\W*(\w+)", re.UNICODE)
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
 
 
@@ -103,6 +107,14 @@ def _windows(passage: str, quotes: list[str]) -> list[tuple[str, Span]]:
     return [(with_neighbours(spans, i), span) for i, span in enumerate(spans)]
 
 
+def _given_windows(quotes: Sequence[Span]) -> list[tuple[str, Span]]:
+    """Each given quote, then all of them together (a sentence may join two of them)."""
+    out = [(q.text, q) for q in quotes]
+    if len(quotes) > 1:
+        out.append((" ".join(q.text for q in quotes), quotes[0]))
+    return out
+
+
 class _Claim(NamedTuple):
     terms: list[Term]
     language: str
@@ -113,8 +125,24 @@ class _Evidence(NamedTuple):
     language: str
 
 
-def _claim(text: str) -> _Claim:
-    return _Claim(focus_terms(text), script_language(text))
+def _claim(text: str, lead_name: bool = False) -> _Claim:
+    """A claim's terms and language; with `lead_name`, a capitalised first word of an
+    English claim counts as a name (elsewhere it may be any word that starts a sentence;
+    in a rewrite of given quotes, "Macron demanded..." must name someone they name)."""
+    terms = focus_terms(text)
+    language = script_language(text)
+    first = _FIRST_WORD.match(text)
+    if (
+        lead_name
+        and language == "en"
+        and terms
+        and first
+        and first.group(1)[:1].isupper()
+        and not terms[0].is_number
+        and focus_terms(first.group(1)) == [terms[0]._replace(is_name=False)]
+    ):
+        terms = [terms[0]._replace(is_name=True), *terms[1:]]
+    return _Claim(terms, language)
 
 
 def _evidence(text: str) -> _Evidence:
@@ -141,10 +169,25 @@ def supports(
 
 
 def _supports(
-    claim: _Claim, evidence: _Evidence, cos: float, threshold: float
+    claim: _Claim,
+    evidence: _Evidence,
+    cos: float,
+    threshold: float,
+    article: _Evidence | None = None,
 ) -> tuple[bool, float]:
+    """With `article` (the whole passage of a given quote), a name the quote lacks may be
+    named elsewhere in its article ("Irbid's network" for a quote on "the city's network");
+    numbers must be in the quote."""
     cross = claim.language != evidence.language
-    if not all(matches(t, evidence.terms, cross) for t in hard_terms(claim.terms, claim.language)):
+    for term in hard_terms(claim.terms, claim.language):
+        if matches(term, evidence.terms, cross):
+            continue
+        if (
+            article is not None
+            and not term.is_number
+            and matches(term, article.terms, claim.language != article.language)
+        ):
+            continue
         return False, 0.0
     if cross:
         return cos >= threshold, cos
@@ -159,8 +202,12 @@ def check_citations(
     threshold: float,
     question: str = "",
     rarity: Callable[[Sequence[str]], Mapping[str, float]] | None = None,
+    given: Mapping[int, Sequence[Span]] | None = None,
 ) -> CheckedAnswer:
     """Keep the sentences whose citations hold; drop the rest, with a notice for each.
+
+    With `given` (per passage number, the quotes the LLM was given), a sentence is checked
+    against those quotes only, and a citation of a passage it was given no quote of goes.
 
     With the `question`, a sentence that only restates it (no word of its own) states
     nothing and goes, and with the archive's `rarity`, the question's rare words a sentence
@@ -169,7 +216,9 @@ def check_citations(
     text, quotes = split_evidence(answer)
     parts, notices, removed = _drop_non_claims(split_cited(text), question)
     claims = [s for s, ns in parts if ns]
-    evidence = _EvidenceSet.build(claims, parts, passages, quotes, embedder, question, rarity)
+    evidence = _EvidenceSet.build(
+        claims, parts, passages, quotes, embedder, question, rarity, given
+    )
 
     out: list[str] = []
     best: dict[int, tuple[float, Span]] = {}
@@ -248,6 +297,7 @@ class _EvidenceSet:
     window_vec: dict[tuple[int, int], np.ndarray]
     passage_text: dict[int, _Evidence]
     required: dict[str, list[Term]]
+    given: bool = False  # checked against given quotes (a grounded rewrite)
 
     @classmethod
     def build(
@@ -259,10 +309,16 @@ class _EvidenceSet:
         embedder: Embedder,
         question: str,
         rarity: Callable[[Sequence[str]], Mapping[str, float]] | None,
+        given: Mapping[int, Sequence[Span]] | None = None,
     ) -> _EvidenceSet:
+        cited = sorted({n for _, ns in parts for n in ns if 1 <= n <= len(passages)})
         windows = {
-            n: _windows(passages[n - 1].text, quotes.get(n, []))
-            for n in sorted({n for _, ns in parts for n in ns if 1 <= n <= len(passages)})
+            n: (
+                _given_windows(given.get(n, []))
+                if given is not None
+                else _windows(passages[n - 1].text, quotes.get(n, []))
+            )
+            for n in cited
         }
         window_keys = [(n, j) for n, ws in windows.items() for j in range(len(ws))]
         texts = claims + [windows[n][j][0] for n, j in window_keys]
@@ -271,7 +327,7 @@ class _EvidenceSet:
             if claims
             else np.zeros((0, 1), dtype=np.float32)
         )
-        claim_text = {c: _claim(c) for c in claims}
+        claim_text = {c: _claim(c, lead_name=given is not None) for c in claims}
         return cls(
             passages=passages,
             windows=windows,
@@ -281,6 +337,7 @@ class _EvidenceSet:
             window_vec={key: vectors[len(claims) + i] for i, key in enumerate(window_keys)},
             passage_text={n: _evidence(passages[n - 1].text) for n in windows},
             required=_required_terms(claim_text, question, rarity),
+            given=given is not None,
         )
 
     def judge(self, claim: str, n: int, threshold: float) -> tuple[float, Span] | str:
@@ -288,6 +345,11 @@ class _EvidenceSet:
         that says why its citation goes."""
         if not 1 <= n <= len(self.passages):
             return f"citation_removed: [{n}] points at no passage (there are {len(self.passages)})."
+        if not self.windows[n]:
+            return (
+                f"citation_removed: passage [{n}] does not state “{_short(claim)}”: none of "
+                "its sentences was among the quotes the answer was written from."
+            )
         said = self.claim_text[claim]
         whole = self.passage_text[n]
         if whole.language == said.language and not all(
@@ -298,7 +360,8 @@ class _EvidenceSet:
         opposed = False
         for j, (window, span) in enumerate(self.windows[n]):
             cos = float(np.dot(self.claim_vec[claim], self.window_vec[(n, j)]))
-            good, score = _supports(said, self.window_text[(n, j)], cos, threshold)
+            article = whole if self.given else None
+            good, score = _supports(said, self.window_text[(n, j)], cos, threshold, article)
             if not good:
                 continue
             if opposes(claim, window, span.text):

@@ -106,19 +106,30 @@ def extractive_answer(
     language: str,
     answers: Callable[[ScoredSentence], bool] | None = None,
 ) -> Answer:
-    """Quote the best sentences with [n] markers (answerability was decided before).
+    """Quote the best sentences with [n] markers (answerability was decided before); see
+    `choose_quotes`."""
+    chosen, why = choose_quotes(question, passages, scored, settings, answers)
+    return quotes_answer(question, passages, chosen, language, why)
+
+
+def choose_quotes(
+    question: str,
+    passages: list[Passage],
+    scored: list[ScoredSentence],
+    settings: Settings,
+    answers: Callable[[ScoredSentence], bool] | None = None,
+) -> tuple[list[ScoredSentence], str]:
+    """(the sentences that answer, in reading order; why there are none when empty).
 
     A sentence that states the question's words with the opposite polarity ("did not
     demand" for "what did Erdogan demand?") is never offered as its answer. With
     `answers` (does this sentence, on its own, answer the question?), each quote from
     another article than the best quote's must pass it too: near in cosine is not enough."""
     if not scored:
-        return not_found_answer(question, language, passages)
+        return [], ""
     scored = [s for s in scored if not opposes(question, s.text, s.text)]
     if not scored:
-        return not_found_answer(
-            question, language, passages, "the passages state the opposite of what is asked."
-        )
+        return [], "the passages state the opposite of what is asked."
     scored = sorted(scored, key=lambda s: s.score, reverse=True)
     best = scored[0].score
     chosen: list[ScoredSentence] = []
@@ -141,13 +152,24 @@ def extractive_answer(
         chosen.append(sent)
         per_passage[sent.n] = per_passage.get(sent.n, 0) + 1
     # Reading order: by passage number, then by place in the passage.
-    chosen.sort(key=lambda s: (s.n, s.start))
+    return sorted(chosen, key=lambda s: (s.n, s.start)), ""
+
+
+def quotes_answer(
+    question: str,
+    passages: list[Passage],
+    chosen: list[ScoredSentence],
+    language: str,
+    why: str = "",
+) -> Answer:
+    """The chosen sentences quoted with their [n]; "not found" (for `why`) when none."""
+    if not chosen:
+        return not_found_answer(question, language, passages, why)
     text = " ".join(f"{_with_stop(s.text)} [{s.n}]" for s in chosen)
-    citations = _citations(chosen, passages)
     return Answer(
         text=text,
         mode="extractive",
-        citations=citations,
+        citations=_citations(chosen, passages),
         passages=passages,
         question=question,
         language=language,

@@ -93,8 +93,10 @@ class OpenAIChat:
         import openai
 
         deadline = time.monotonic() + self.settings.llm_deadline
+        response = None
         try:
-            for event in self._request(messages, stream=True):
+            response = self._request(messages, stream=True)
+            for event in response:
                 if time.monotonic() > deadline:
                     # Each read may be quick while the whole answer never ends.
                     raise LLMUnavailable(
@@ -125,6 +127,12 @@ class OpenAIChat:
             raise LLMUnavailable(
                 f"the LLM at {self.where} sent a malformed reply ({exc.__class__.__name__})"
             ) from None
+        finally:
+            # A reader that stops early (a wrong-language answer) ends the request, and a
+            # llama.cpp server stops writing.
+            close = getattr(response, "close", None)
+            if close is not None:
+                close()
 
     def complete(self, messages: list[Message]) -> str:
         return "".join(self.stream(messages))

@@ -22,6 +22,8 @@ REQUIRED = {
     "answer": {"passages", "question"},
     "rewrite": {"history", "question"},
     "translate": {"question"},
+    "grounded": {"quotes", "question"},
+    "language": set(),
 }
 LANGUAGES = ("en", "ar")
 # What the LLM reads of each passage: its best sentence with the neighbours that fit, capped
@@ -94,12 +96,15 @@ def format_passages(passages: list[Passage], bodies: list[str] | None = None) ->
         meta = f'n="{n}" title="{escape(p.title)}"'
         if p.date:
             meta += f' date="{escape(p.date[:10])}"'
-        # Any spelling of the delimiters inside an article (</PASSAGE>, < passage n="2">)
-        # must neither end the block early nor open a forged one.
         text = bodies[n - 1] if bodies is not None else p.text
-        body = _DELIMITER.sub(lambda m: m.group(0).replace("<", "‹"), text)
-        blocks.append(f"<passage {meta}>\n{body}\n</passage>")
+        blocks.append(f"<passage {meta}>\n{defuse(text)}\n</passage>")
     return "\n\n".join(blocks)
+
+
+def defuse(text: str) -> str:
+    """Article text with any spelling of the passage delimiters (</PASSAGE>, < passage n="2">)
+    made harmless: it can neither end a block early nor open a forged one."""
+    return _DELIMITER.sub(lambda m: m.group(0).replace("<", "‹"), text)
 
 
 def excerpts(

@@ -28,6 +28,15 @@ STATUS = {
     "en": "reading {n} passages with {model}…",
     "ar": "يقرأ {model} {n} مقاطع…",
 }
+# The grounded rewrite: what it writes from, and its one retry in the reader's language.
+QUOTES_STATUS = {
+    "en": "answering from the quoted sentences with {model}…",
+    "ar": "يصوغ {model} الإجابة من الجمل المقتبسة…",
+}
+AGAIN_STATUS = {
+    "en": "{model} answered in another language; asking again in English…",
+    "ar": "أجاب {model} بلغة أخرى؛ يطلب الإجابة بالعربية مرة أخرى…",
+}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,97 @@
+"""The free reading (RAG_LLM_STYLE=free): the LLM reads the best passages' excerpts and writes
+its own answer, which the citation check then prunes. The grounded rewrite
+(rag/answer/rewrite.py) is the default: on the dev suite it is faster and more often
+supported (README, "Answering with an LLM").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Sequence
+from typing import TYPE_CHECKING
+
+from rag.answer.citations import check_citations, says_not_found
+from rag.answer.extractive import not_found_answer
+from rag.answer.llm import LLMUnavailable
+from rag.answer.prompts import prompt_passages
+from rag.answer.result import STATUS, Answer, Judgement, Status
+from rag.answer.rewrite import CONFIDENT
+
+if TYPE_CHECKING:
+    from rag.answer.extractive import ScoredSentence
+    from rag.answer.rewrite import Writer
+    from rag.retrieve.retriever import Passage
+
+
+def free_answer(
+    writer: Writer,
+    question: str,
+    language: str,
+    passages: list[Passage],
+    sentences: Sequence[ScoredSentence],
+    judgement: Judgement,
+    quotes: Callable[[], Answer],
+    notices: list[str],
+) -> Generator[str | Status, None, Answer]:
+    """Stream the LLM's answer from the best passages, then return it checked; the quotes
+    (`quotes()`, the extractive answer) when it fails, with a notice."""
+    model = writer.chat_model
+    # The LLM reads (and may cite) the best-ranked passages only; all stay as related.
+    read = passages[: writer.settings.llm_passages]
+    best = [s for s in sentences if s.n <= len(read)]
+    messages = [
+        {"role": "system", "content": writer.prompts.get("system", language)},
+        {
+            "role": "user",
+            "content": writer.prompts.render(
+                "answer", language, passages=prompt_passages(read, best), question=question
+            ),
+        },
+    ]
+    parts: list[str] = []
+
+    def fallback(note: str) -> Answer:
+        notices.append(note)
+        return quotes()
+
+    template = STATUS.get(language, STATUS["en"])
+    yield Status(template.format(n=len(read), model=model.model))
+    try:
+        for delta in model.stream(messages):
+            parts.append(delta)
+            yield delta
+    except LLMUnavailable as exc:
+        return fallback(f"llm_fallback: {exc}; showing quoted passages instead.")
+    raw = "".join(parts).strip()
+    checked = check_citations(
+        raw,
+        read,
+        writer.embedder,
+        writer.settings.support_threshold,
+        question=question,
+        rarity=writer.rarity,
+    )
+    result: Answer
+    if checked.supported == 0:
+        notices.extend(checked.notices)
+        if says_not_found(raw) and judgement.score < CONFIDENT:
+            # The model's "not found" stands unless the evidence check is confident.
+            result = not_found_answer(
+                question, language, passages, "the LLM found no answer in the passages."
+            )
+        else:
+            result = fallback(
+                "llm_unsupported: no sentence of the generated answer is stated by the "
+                "passage it cites; showing quoted passages instead."
+            )
+    else:
+        result = Answer(
+            text=checked.text,
+            mode="llm",
+            citations=checked.citations,
+            notices=checked.notices,
+            passages=passages,
+            question=question,
+            language=language,
+        )
+    result.claim_check = (checked.claims, checked.supported_claims)
+    return result
