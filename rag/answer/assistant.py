@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import replace
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from rag.answer.answerability import ALIGN_FEATURES, AnswerabilityModel, Lexicon
 from rag.answer.citations import check_citations, says_not_found
+from rag.answer.evidence import Evidence
 from rag.answer.extractive import (
     ScoredSentence,
     extractive_answer,
@@ -26,6 +27,8 @@ from rag.answer.llm import ChatModel, LLMUnavailable
 from rag.answer.options import AskOptions
 from rag.answer.prompts import Prompts, load_prompts, prompt_passages
 from rag.answer.result import STATUS, Answer, Judgement, Status, clearest
+from rag.answer.time_scope import ArchiveSpan
+from rag.answer.timed import timed_evidence
 from rag.answer.translate import Translator
 from rag.answer.word_vectors import StatesCache, sentence_vectors, word_vectors
 from rag.embedder import Embedder
@@ -52,17 +55,6 @@ MAX_QUESTION_CHARS = 2000
 STRONG_MARGIN = 0.15
 # An LLM's "not found" is overruled (quotes shown) only when the evidence check is this sure.
 CONFIDENT = 0.9
-
-
-class Evidence(NamedTuple):
-    """What an answer is built from (`Assistant.evidence`)."""
-
-    query: str  # the standalone query (after follow-up rewriting)
-    passages: list[Passage]
-    notes: list[str]
-    judgement: Judgement  # does the evidence answer, or is it "not found"
-    sentences: list[ScoredSentence]
-    translation: str | None  # the query in the other language, with an LLM
 
 
 class Assistant:
@@ -95,6 +87,7 @@ class Assistant:
             embedder.passage_prompt,
         )
         self.translator = Translator(chat_model, self.prompts) if chat_model else None
+        self.archive_span = ArchiveSpan()  # the archive's dates, for the question's time
 
     # --- public API --------------------------------------------------------------------
     def ask(
@@ -144,16 +137,21 @@ class Assistant:
         if mode == "llm" and self.chat_model is None:
             notices.append("llm_unconfigured: no LLM is configured (RAG_LLM_BASE_URL); quoting.")
 
-        evidence = self._retrieve(question, history, language, use_llm, options)
+        scope, evidence = timed_evidence(
+            self, question, language, options,
+            lambda opts: self._retrieve(question, history, language, use_llm, opts),
+        )  # fmt: skip
+        notices.extend(scope.notices)
         passages, judgement, sentences = evidence.passages, evidence.judgement, evidence.sentences
         notices.extend(evidence.notes)
 
         if not judgement.answerable:
-            answer = not_found_answer(question, language, passages, _not_found_reason(judgement))
+            reason = scope.uncovered or judgement.not_found_reason
+            answer = not_found_answer(question, language, passages, reason, scope.uncovered)
             yield answer.text
         elif use_llm:
             answer = yield from self._llm_answer(
-                question, language, passages, sentences, judgement, notices
+                question, language, passages, sentences, judgement, notices, scope.asked is not None
             )
         else:
             answer = self._quotes(question, language, passages, sentences, judgement)
@@ -163,6 +161,7 @@ class Assistant:
         answer.query = evidence.query
         answer.translation = evidence.translation or ""
         answer.answerability = judgement
+        answer.time_range = scope.as_dict()
         yield answer
 
     def evidence(
@@ -337,6 +336,7 @@ class Assistant:
         sentences: list[ScoredSentence],
         judgement: Judgement,
         notices: list[str],
+        timed: bool = False,
     ) -> Generator[str | Status, None, Answer]:
         assert self.chat_model is not None
         # The LLM reads (and may cite) the best-ranked passages only; all stay as related.
@@ -351,7 +351,9 @@ class Assistant:
                     language,
                     passages=prompt_passages(read, best),
                     question=question,
-                ),
+                )
+                # A time question: the answer says the date of each fact it cites.
+                + ("\n\n" + self.prompts.get("time", language) if timed else ""),
             },
         ]
         parts: list[str] = []
@@ -402,13 +404,6 @@ class Assistant:
             )
         result.claim_check = (checked.claims, checked.supported_claims)
         return result
-
-
-def _not_found_reason(judgement: Judgement) -> str:
-    return (
-        f"the passages do not state what the question asks (evidence score "
-        f"{judgement.score:.2f} < {judgement.threshold:.2f} for {judgement.pair or 'no passage'})."
-    )
 
 
 __all__ = ["Answer", "Assistant", "Filters", "not_found_answer"]

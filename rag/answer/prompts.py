@@ -22,6 +22,7 @@ REQUIRED = {
     "answer": {"passages", "question"},
     "rewrite": {"history", "question"},
     "translate": {"question"},
+    "time": set(),  # added to the answer prompt when the question asks about a time
 }
 LANGUAGES = ("en", "ar")
 # What the LLM reads of each passage: its best sentence with the neighbours that fit, capped
