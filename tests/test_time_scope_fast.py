@@ -88,6 +88,16 @@ def test_yesterday_counts_from_the_archives_newest_date_and_says_so() -> None:
     assert today.filters.date_from == "2026-12-06" and "counted from today" in today.notices[0]
 
 
+def test_the_evidence_check_reads_the_question_without_its_time_words() -> None:
+    english = scope_of("What did the Manara central bank decide in March 2015?")
+    asked = "What did the Manara central bank decide in March 2015?"
+    assert english.without_time(asked) == "What did the Manara central bank decide ?"
+    arabic = scope_of("ماذا قرر البنك المركزي في المنارة في آذار 2016؟")
+    assert "2016" not in arabic.without_time("ماذا قرر البنك المركزي في المنارة في آذار 2016؟")
+    short = scope_of("ماذا حدث أمس؟")
+    assert short.without_time("ماذا حدث أمس؟") == "ماذا حدث أمس؟"  # too little left: kept
+
+
 def test_time_handling_off_reads_no_time() -> None:
     scope = scope_of("Who won the league in 2015?", time_aware=False)
     assert scope.asked is None and scope.filters == Filters() and scope.as_dict() is None

@@ -139,7 +139,7 @@ class Assistant:
 
         scope, evidence = timed_evidence(
             self, question, language, options,
-            lambda opts: self._retrieve(question, history, language, use_llm, opts),
+            lambda asked, opts: self._retrieve(asked, history, language, use_llm, opts),
         )  # fmt: skip
         notices.extend(scope.notices)
         passages, judgement, sentences = evidence.passages, evidence.judgement, evidence.sentences

@@ -79,6 +79,18 @@ class TimeScope:
     uncovered: str = ""  # why no article can be from the asked range ("" when some may)
     from_question: bool = False  # the date filter narrows because of the question
 
+    def without_time(self, question: str) -> str:
+        """`question` without the words of its time, once they are applied: the evidence
+        check then weighs what is asked, not a year or month the article need not repeat
+        (a report of "Wednesday" answers "what did the bank decide in March 2015?")."""
+        if self.asked is None:
+            return question
+        rest = question
+        for part in self.asked.text.split(", "):
+            rest = rest.replace(part, " ") if part.strip() else rest
+        rest = " ".join(rest.split())
+        return rest if sum(c.isalpha() for c in rest) >= 8 else question
+
     @property
     def kind(self) -> str | None:
         return self.asked.kind if self.asked else None

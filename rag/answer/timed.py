@@ -57,17 +57,19 @@ def timed_evidence(
     question: str,
     language: str,
     options: AskOptions,
-    retrieve: Callable[[AskOptions], Evidence],
+    retrieve: Callable[[str, AskOptions], Evidence],
 ) -> tuple[TimeScope, Evidence]:
     """The question's time scope and its evidence: retrieved within the scope's filters
-    (none when the archive cannot cover the asked time), then `settle`d."""
+    for the question without its time words (none when the archive cannot cover the asked
+    time), then `settle`d; the wider retrieval reads the whole question."""
     assistant.retriever.refresh()
     span = assistant.archive_span(assistant.retriever.bm25.meta.get("date"))
     scope = time_scope(question, language, options.filters, span, assistant.settings)
     if scope.uncovered:  # no article can be from the time asked about
         return scope, Evidence(question, [], [], Judgement(False, 0.0, 1.0, ""), [], None)
-    evidence = retrieve(replace(options, filters=scope.filters))
-    return scope, settle(assistant, scope, evidence, language, lambda: retrieve(options))
+    evidence = retrieve(scope.without_time(question), replace(options, filters=scope.filters))
+    wider = lambda: retrieve(question, options)  # noqa: E731
+    return scope, settle(assistant, scope, evidence, language, wider)
 
 
 def settle(
