@@ -4,11 +4,13 @@ articles ingested once, its 32 questions asked through the public Assistant, as
 
 from __future__ import annotations
 
+import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, make_settings
+from conftest import RAG_CLI, REPO, cli_env, make_settings
 from rich.console import Console
 
 from eval.runner import RunOptions, eval_settings, run_suite
@@ -74,3 +76,24 @@ def test_yesterday_resolves_against_the_archives_newest_date(
     assert {p.date for p in answer.passages} == {"2016-06-29"}  # that day's articles only
     english = record(results, "time-relative-02")  # "What opened in Riyadh yesterday?"
     assert english["time_applied"]["start"] == "2016-06-29"
+
+
+def test_rag_ask_json_carries_the_time_range_and_dated_citations(
+    eval_cache: Path, results: dict[str, Any]
+) -> None:
+    settings = eval_settings(make_settings(Path("unused"), cache_dir=eval_cache), load_suite(TIME))
+    env = cli_env(
+        RAG_DATA_DIR=str(settings.data_dir),
+        RAG_COLLECTION=settings.collection,
+        RAG_CACHE_DIR=str(eval_cache),
+    )
+    question = "Who won the Manara league in 2015?"
+    out = subprocess.run(
+        [*RAG_CLI, "ask", question, "--json"],
+        env=env, capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    answer = json.loads(out.stdout)
+    shown = answer["time_range"]
+    assert (shown["start"], shown["end"], shown["kind"]) == ("2015-01-01", "2015-12-31", "explicit")
+    assert 'time: articles from 2015-01-01 to 2015-12-31 ("in 2015")' in answer["notices"]
+    assert answer["citations"] and all(c["date"].startswith("2015") for c in answer["citations"])
