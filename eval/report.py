@@ -35,8 +35,8 @@ def rows(results: dict[str, Any], baseline: dict[str, Any] | None) -> list[tuple
     langs = sorted(results["by_lang"])
     out = []
     for section in scoring.SECTIONS:
-        for metric, value in results["summary"][section].items():
-            per_lang = [results["by_lang"][lang][section].get(metric) for lang in langs]
+        for metric, value in results["summary"].get(section, {}).items():
+            per_lang = [results["by_lang"][lang].get(section, {}).get(metric) for lang in langs]
             row = [section, metric, _fmt(value), *(_fmt(v) for v in per_lang)]
             if baseline is not None:
                 base = baseline["summary"].get(section, {}).get(metric)

@@ -32,10 +32,12 @@ from eval.suite import Suite, check_doc_ids
 from eval.tradeoff import summarize_tradeoff
 from rag.answer.options import AskOptions
 from rag.answer.result import Answer
+from rag.embedder import Embedder
 from rag.errors import ConfigError, InputError
 from rag.options import AskMode, RetrieverMode
 from rag.retrieve.retriever import Passage
 from rag.settings import Settings
+from rag.store.stats import corpus_stats
 from rag.wiring import Parts
 
 STORE_VERSION = "1"  # bump when what the eval store holds changes shape
@@ -158,17 +160,24 @@ def _missing_evidence(suite: Suite, store: Any) -> list[str]:
 
 
 def run_suite(
-    suite: Suite, user_settings: Settings, options: RunOptions, console: Console
+    suite: Suite,
+    user_settings: Settings,
+    options: RunOptions,
+    console: Console,
+    embedder: Embedder | None = None,
 ) -> dict[str, Any]:
-    """Ingest (or reuse) the corpus, ask every question, return the results.json content."""
+    """Ingest (or reuse) the corpus, ask every question, return the results.json content
+    (`embedder`: one already loaded, as a test session shares it)."""
     if options.judge and not user_settings.llm_base_url:
         raise ConfigError("--judge needs an LLM: set RAG_LLM_BASE_URL (see `rag llm serve`)")
     settings = eval_settings(user_settings, suite)
-    parts = Parts(settings)
+    parts = Parts(settings, embedder=embedder)
     parts.embedder  # noqa: B018 - load the model first: the store checks its dimension
     ingest_info = prepare_store(parts, suite, console)
     assistant = parts.assistant
     judge_model, judge_prompt = _judge(parts, options)
+    dates = corpus_stats(parts.store)["date_range"]  # the archive's span, for time questions
+    span = (dates[0], dates[1]) if dates else None
 
     questions = [q for q in suite.questions if not options.split or q.split == options.split]
     if not questions:
@@ -188,7 +197,7 @@ def run_suite(
                 raise InputError(f"{suite.questions_path}:{q.line}", exc.reason) from None
             seconds = time.perf_counter() - t0
             ranked = _ranking(parts, answer, options)
-            record = scoring.score_question(q, answer, ranked, seconds)
+            record = scoring.score_question(q, answer, ranked, seconds, span)
             if judge_model is not None and q.answerable and answer.mode != "not_found":
                 from eval.judge import judge
 
@@ -251,6 +260,8 @@ def _config(
         "suite_file": str(suite.path),
         "corpus": str(suite.corpus),
         "retriever": options.retriever or settings.retriever,
+        "time_aware": settings.time_aware,
+        "time_reference": settings.time_reference,
         "mode": options.mode or settings.answer_mode,
         "k": options.k,
         "limit": options.limit,

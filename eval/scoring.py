@@ -31,14 +31,23 @@ ANSWER = (
 )
 JUDGE = ("judge_faithfulness", "judge_correctness")
 CITATIONS = ("citation_precision", "citation_recall", "supported_rate", "claim_support_rate")
-SECTIONS = ("retrieval", "answer", "citations", "latency")
+# Questions with a `time_range` (the time suite): the newest relevant article first for
+# "latest", the cited articles inside an asked range, "not found" for a range the archive's
+# dates do not reach.
+TIME = ("latest_hit@1", "range_precision", "outside_not_found_accuracy")
+SECTIONS = ("retrieval", "answer", "citations", "time", "latency")
 SNIPPET_CHARS = 300
 
 
 def score_question(
-    q: Question, answer: Answer, ranked: Sequence[Passage], seconds: float
+    q: Question,
+    answer: Answer,
+    ranked: Sequence[Passage],
+    seconds: float,
+    span: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Everything results.json keeps about one question, its metrics included."""
+    """Everything results.json keeps about one question, its metrics included (`span`: the
+    archive's oldest and newest article dates, for questions about a time)."""
     docs = [p.doc_id for p in ranked]
     scores: dict[str, Any] = {}
     if q.relevant_docs:
@@ -65,6 +74,8 @@ def score_question(
     else:
         scores["not_found"] = 1.0 if not_found else 0.0
         scores["false_answer"] = 0.0 if not_found else 1.0
+    if q.time_range is not None:
+        scores.update(time_scores(q.time_range, docs, q.relevant_docs, answer, span))
     if answer.claim_check is not None:
         scores["claims"], scores["supported_claims"] = answer.claim_check
     if not not_found:
@@ -108,14 +119,41 @@ def score_question(
         ),
         "split": q.split,
         "paraphrased": q.paraphrased,
+        "time_range": q.time_range,
+        "time_applied": answer.time_range,
         "answer_type": q.answer_type,
         "metrics": scores,
         "latency_s": round(seconds, 4),
     }
 
 
+def time_scores(
+    asked: dict[str, str | None],
+    docs: Sequence[str],
+    relevant: Sequence[str],
+    answer: Answer,
+    span: tuple[str, str] | None,
+) -> dict[str, float]:
+    """latest_hit@1 ("latest" questions), range_precision (answers to a question with a
+    range: the share of cited articles dated inside it; undated ones are outside) and
+    outside_not_found (a range wholly outside `span`: 1 for "not found")."""
+    out: dict[str, float] = {}
+    start, end = asked["start"] or "0000", asked["end"] or "9999"
+    if asked["kind"] == "latest" and relevant:
+        out["latest_hit@1"] = m.hit_at_k(docs, relevant, 1)
+    if asked["kind"] == "recent" or not (asked["start"] or asked["end"]):
+        return out
+    if answer.citations and answer.mode != "not_found":
+        inside = [start <= c.date[:10] <= end for c in answer.citations if c.date[:1].isdigit()]
+        out["range_precision"] = sum(inside) / len(answer.citations)
+    if span is None or end < span[0] or start > span[1]:
+        out["outside_not_found"] = 1.0 if answer.mode == "not_found" else 0.0
+    return out
+
+
 def summarize(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The four summary sections; a metric no question could measure is None."""
+    """The summary sections; a metric no question could measure is None (the time section
+    only where a question has a time range)."""
 
     def avg(key: str) -> float | None:
         value = m.mean(r["metrics"].get(key) for r in records)
@@ -144,7 +182,14 @@ def summarize(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         "claim_support_rate": _ratio(records, "supported_claims", "claims"),
     }
     latency = m.latency_summary([r["latency_s"] for r in records])
-    return {"retrieval": retrieval, "answer": answer, "citations": citations, "latency": latency}
+    out = {"retrieval": retrieval, "answer": answer, "citations": citations}
+    if any(r.get("time_range") for r in records):
+        out["time"] = {
+            "latest_hit@1": avg("latest_hit@1"),
+            "range_precision": avg("range_precision"),
+            "outside_not_found_accuracy": avg("outside_not_found"),
+        }
+    return {**out, "latency": latency}
 
 
 def _ratio(records: Sequence[dict[str, Any]], part: str, whole: str) -> float | None:
@@ -202,7 +247,7 @@ def hit_curve(records: Sequence[dict[str, Any]], max_k: int = RETRIEVAL_K) -> li
 # not_found_accuracy, its complement.
 GATE_METRICS = tuple(
     name
-    for name in (*RETRIEVAL, *EVIDENCE, *ANSWER, *JUDGE, *CITATIONS)
+    for name in (*RETRIEVAL, *EVIDENCE, *ANSWER, *JUDGE, *CITATIONS, *TIME)
     if name != "false_answer_rate"
 )
 
@@ -211,7 +256,7 @@ def lookup(results: dict[str, Any], name: str) -> float | None:
     """A summary metric by name; `ar.f1` / `en.hit@5` read the per-language summary."""
     lang, _, metric = name.rpartition(".")
     summary = results["by_lang"].get(lang, {}) if lang else results["summary"]
-    for section in SECTIONS[:3]:
+    for section in SECTIONS[:4]:
         if metric in summary.get(section, {}):
             return summary[section][metric]  # type: ignore[no-any-return]
     return None

@@ -233,6 +233,17 @@ class RetrievalSettings(BaseModel):
     filter_overfetch: int = Field(
         10, ge=1, le=100, description="Filtered queries fetch this many times more candidates."
     )
+    time_aware: bool = Field(
+        True,
+        description='Read the time a question asks about ("in March 2015", "latest", "أمس"): '
+        'an asked range filters, "latest" puts the newest answering article first, '
+        '"recently" prefers the last 30 days. false: the question\'s time is ignored.',
+    )
+    time_reference: Literal["archive", "today"] = Field(
+        "archive",
+        description='What "yesterday" or "last week" counts from: the archive\'s newest article '
+        "date (an archive is often older than today), or today's date.",
+    )
 
 
 class AnsweringSettings(BaseModel):

@@ -12,12 +12,14 @@ import contextlib
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr  # imported by build_app only, after Gradio itself
 
 from rag.answer.result import Answer, Status
 from rag.errors import RagError
+from rag.store.filters import Filters
 from rag.store.stats import corpus_stats
 from webui import render
 from webui.access import READ_ONLY, writes_allowed
@@ -50,6 +52,30 @@ def user_errors() -> Iterator[None]:
         raise page_error(str(exc)) from None
 
 
+ALL_SOURCES = "(all) · (الكل)"
+
+
+def chat_filters(date_from: str | None, date_to: str | None, source: str | None) -> Filters:
+    """The chat's date range and source as retrieval filters; a date that is not a
+    YYYY-MM-DD day is the reader's error, said on the page."""
+    days = []
+    for label, value in (("From", date_from), ("To", date_to)):
+        value = (value or "").strip()[:10] or None
+        if value is not None:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                raise page_error(
+                    f"{label}: {value!r} is not a date; pick one or type YYYY-MM-DD. "
+                    "· اكتب التاريخ بالشكل YYYY-MM-DD."
+                ) from None
+        days.append(value)
+    if days[0] and days[1] and days[0] > days[1]:
+        raise page_error("The date range starts after it ends. · يبدأ النطاق بعد نهايته.")
+    picked = (source or "").strip()
+    return Filters(None, None if picked in ("", ALL_SOURCES) else picked, days[0], days[1])
+
+
 class Handlers:
     """The event handlers over one set of `Parts` (shared by every session)."""
 
@@ -68,12 +94,23 @@ class Handlers:
             self.llm = "quoted from the articles (extractive; set RAG_LLM_BASE_URL for an LLM)"
 
     def respond(
-        self, question: str, chat: list, history: list, retriever: str, k: float, mode: str
+        self,
+        question: str,
+        chat: list,
+        history: list,
+        retriever: str,
+        k: float,
+        mode: str,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        source: str | None = None,
     ) -> Iterator[tuple[Any, Any, Any]]:
-        """Stream an answer into the chat: the question, the growing text, the final card."""
+        """Stream an answer into the chat: the question, the growing text, the final card.
+        The session's date range and source filter the articles it reads."""
         question = (question or "").strip()
         if not question:
             raise page_error("Type a question about the articles. · اكتب سؤالاً عن المقالات.")
+        filters = chat_filters(date_from, date_to, source)
         chat = [
             *chat,
             {"role": "user", "content": render.user_message(question)},
@@ -81,7 +118,9 @@ class Handlers:
         ]
         yield "", chat, history
         partial, answer = "", None
-        stream = self.assistant.ask_stream(question, history, k=k, retriever=retriever, mode=mode)
+        stream = self.assistant.ask_stream(
+            question, history, k=k, retriever=retriever, mode=mode, filters=filters
+        )
         try:
             for item in stream:
                 if isinstance(item, Answer):

@@ -57,9 +57,10 @@ def build_app(parts: Parts) -> gr.Blocks:
     import gradio as gr
 
     from rag.answer.assistant import MAX_QUESTION_CHARS
+    from rag.store.stats import corpus_stats
     from webui import articles, render
     from webui.access import READ_ONLY
-    from webui.handlers import Handlers
+    from webui.handlers import ALL_SOURCES, Handlers
 
     settings = parts.settings
     handlers = Handlers(parts)
@@ -123,6 +124,25 @@ def build_app(parts: Parts) -> gr.Blocks:
                         value=settings.answer_mode,
                         label="Answer mode",
                     )
+                with gr.Row():
+                    # Two date pickers make the range (Gradio has no range picker); the
+                    # question's own time ("in 2015") meets it: the narrower range applies.
+                    date_from = gr.DateTime(
+                        include_time=False, type="string", label="From · من", elem_id="rag-from"
+                    )
+                    date_to = gr.DateTime(
+                        include_time=False, type="string", label="To · إلى", elem_id="rag-to"
+                    )
+                    source = gr.Dropdown(
+                        [
+                            ALL_SOURCES,
+                            *(s for s in corpus_stats(parts.store)["sources"] if s != "(none)"),
+                        ],
+                        value=ALL_SOURCES,
+                        label="Source · المصدر",
+                        allow_custom_value=True,  # a source ingested after the page loaded
+                        elem_id="rag-source",
+                    )
             with gr.Tab("Articles · المقالات", id="articles") as articles_tab:
                 files = gr.File(
                     label=f"Add articles ({' '.join(UPLOAD_TYPES)}; up to "
@@ -143,7 +163,7 @@ def build_app(parts: Parts) -> gr.Blocks:
                 gr.Markdown("### Stored articles · المقالات المخزنة")
                 refresh_table = articles.build(parts, stats, handlers.show_stats)
 
-        inputs = [question, chatbot, history, retriever, k, mode]
+        inputs = [question, chatbot, history, retriever, k, mode, date_from, date_to, source]
         outputs = [question, chatbot, history]
         # The page and the API share one limit: settings.concurrency answers at a time.
         answering = {"concurrency_id": "answer", "api_visibility": "private"}

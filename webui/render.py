@@ -26,6 +26,7 @@ LABELS = {
         "related": "Related passages, which do not answer the question ({n})",
         "open": "open article",
         "note": "Note",
+        "no date": "no date",
     },
     "ar": {
         "sources": "المصادر",
@@ -33,6 +34,7 @@ LABELS = {
         "related": "مقاطع ذات صلة لا تجيب عن السؤال ({n})",
         "open": "فتح المقال",
         "note": "ملاحظة",
+        "no date": "بلا تاريخ",
     },
 }
 # "[1]", "[1, 2]", "[1،2]": the citation markers of extractive and LLM answers.
@@ -285,7 +287,8 @@ def _card(*, n: int, turn: str, title: str, meta: str, body: str, cls: str) -> s
 
 
 def _meta(source: str, date: str, url: str, doc_id: str, labels: Mapping[str, str]) -> str:
-    bits = [field_html(x) for x in (source, date[:10]) if x]
+    # Every card shows a date: a time question's reader weighs each source by it.
+    bits = [field_html(x) for x in (source, date[:10] or labels["no date"]) if x]
     if url and _SAFE_URL.match(url):
         bits.append(
             f'<a href="{field_html(url)}" target="_blank" rel="noopener noreferrer" '

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import replace
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from rag.answer.answerability import ALIGN_FEATURES, AnswerabilityModel, Lexicon
+from rag.answer.evidence import Evidence
 from rag.answer.extractive import (
     ScoredSentence,
     choose_quotes,
@@ -30,6 +31,8 @@ from rag.answer.options import AskOptions
 from rag.answer.prompts import Prompts, load_prompts
 from rag.answer.result import Answer, Judgement, Status, clearest
 from rag.answer.rewrite import Writer, grounded_answer
+from rag.answer.time_scope import ArchiveSpan
+from rag.answer.timed import timed_evidence
 from rag.answer.translate import Translator
 from rag.answer.word_vectors import StatesCache, sentence_vectors, word_vectors
 from rag.embedder import Embedder
@@ -54,17 +57,6 @@ MAX_QUESTION_CHARS = 2000
 # How far over its threshold the history-augmented evidence must score for a short
 # question (no lead word, no pronoun) to be read as a follow-up.
 STRONG_MARGIN = 0.15
-
-
-class Evidence(NamedTuple):
-    """What an answer is built from (`Assistant.evidence`)."""
-
-    query: str  # the standalone query (after follow-up rewriting)
-    passages: list[Passage]
-    notes: list[str]
-    judgement: Judgement  # does the evidence answer, or is it "not found"
-    sentences: list[ScoredSentence]
-    translation: str | None  # the query in the other language, with an LLM
 
 
 class Assistant:
@@ -97,6 +89,7 @@ class Assistant:
             embedder.passage_prompt,
         )
         self.translator = Translator(chat_model, self.prompts) if chat_model else None
+        self.archive_span = ArchiveSpan()  # the archive's dates, for the question's time
 
     # --- public API --------------------------------------------------------------------
     def ask(
@@ -146,16 +139,21 @@ class Assistant:
         if mode == "llm" and self.chat_model is None:
             notices.append("llm_unconfigured: no LLM is configured (RAG_LLM_BASE_URL); quoting.")
 
-        evidence = self._retrieve(question, history, language, use_llm, options)
+        scope, evidence = timed_evidence(
+            self, question, language, options,
+            lambda asked, opts: self._retrieve(asked, history, language, use_llm, opts),
+        )  # fmt: skip
+        notices.extend(scope.notices)
         passages, judgement, sentences = evidence.passages, evidence.judgement, evidence.sentences
         notices.extend(evidence.notes)
 
         if not judgement.answerable:
-            answer = not_found_answer(question, language, passages, _not_found_reason(judgement))
+            reason = scope.uncovered or judgement.not_found_reason
+            answer = not_found_answer(question, language, passages, reason, scope.uncovered)
             yield answer.text
         elif use_llm:
             answer = yield from self._llm_answer(
-                question, language, passages, sentences, judgement, notices
+                question, language, passages, sentences, judgement, notices, scope.asked is not None
             )
         else:
             answer = self._quotes(question, language, passages, sentences, judgement)
@@ -165,6 +163,7 @@ class Assistant:
         answer.query = evidence.query
         answer.translation = evidence.translation or ""
         answer.answerability = judgement
+        answer.time_range = scope.as_dict()
         yield answer
 
     def evidence(
@@ -339,6 +338,7 @@ class Assistant:
         sentences: list[ScoredSentence],
         judgement: Judgement,
         notices: list[str],
+        timed: bool = False,
     ) -> Generator[str | Status, None, Answer]:
         """The LLM's answer by RAG_LLM_STYLE: the grounded rewrite of the chosen quotes, or
         the free reading of the best passages."""
@@ -349,6 +349,7 @@ class Assistant:
             self.embedder,
             self.settings,
             self.retriever.bm25.rarity,
+            timed,
         )
         if self.settings.llm_style == "free":
             return (
@@ -373,13 +374,6 @@ class Assistant:
                 writer, question, language, passages, chosen, quotes, judgement, notices
             )
         )
-
-
-def _not_found_reason(judgement: Judgement) -> str:
-    return (
-        f"the passages do not state what the question asks (evidence score "
-        f"{judgement.score:.2f} < {judgement.threshold:.2f} for {judgement.pair or 'no passage'})."
-    )
 
 
 __all__ = ["Answer", "Assistant", "Filters", "not_found_answer"]

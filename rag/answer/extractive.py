@@ -81,11 +81,12 @@ def score_sentences_for(
 
 
 def not_found_answer(
-    question: str, language: str, passages: list[Passage], reason: str = ""
+    question: str, language: str, passages: list[Passage], reason: str = "", text: str = ""
 ) -> Answer:
-    """ "The articles do not answer this"; the closest passages stay as related, uncited."""
+    """ "The articles do not answer this" (or `text`: why not, such as the archive's span);
+    the closest passages stay as related, uncited."""
     return Answer(
-        text=NOT_FOUND.get(language, NOT_FOUND["en"]),
+        text=text or NOT_FOUND.get(language, NOT_FOUND["en"]),
         mode="not_found",
         notices=[
             "not_found: "

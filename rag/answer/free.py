@@ -44,7 +44,9 @@ def free_answer(
             "role": "user",
             "content": writer.prompts.render(
                 "answer", language, passages=prompt_passages(read, best), question=question
-            ),
+            )
+            # A time question: the answer says the date of each fact it cites.
+            + ("\n\n" + writer.prompts.get("time", language) if writer.timed else ""),
         },
     ]
     parts: list[str] = []

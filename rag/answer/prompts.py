@@ -24,6 +24,7 @@ REQUIRED = {
     "translate": {"question"},
     "grounded": {"quotes", "question"},
     "language": set(),
+    "time": set(),  # added to the answer prompt when the question asks about a time
 }
 LANGUAGES = ("en", "ar")
 # What the LLM reads of each passage: its best sentence with the neighbours that fit, capped

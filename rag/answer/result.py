@@ -103,6 +103,8 @@ class Answer:
     answerability: Judgement | None = None  # the evidence check that chose answer or not found
     # LLM mode: (sentences that cited a passage, those whose passage states them)
     claim_check: tuple[int, int] | None = None
+    # The time the question asks about, as applied (rag.answer.time_scope), or None.
+    time_range: dict[str, Any] | None = None
 
     @property
     def related(self) -> list[Passage]:
@@ -143,6 +145,7 @@ class Answer:
                 for p in self.related
             ],
             "answerability": self.answerability.to_json() if self.answerability else None,
+            "time_range": self.time_range,
             "claims": (
                 {"cited": self.claim_check[0], "supported": self.claim_check[1]}
                 if self.claim_check is not None
@@ -161,6 +164,14 @@ class Judgement:
     pair: str  # question language - evidence language, e.g. "en-ar"
     features: dict[str, float] = field(default_factory=dict)
     evidence: tuple[int, int, int] | None = None  # passage n (1-based), start, end
+
+    @property
+    def not_found_reason(self) -> str:
+        """Why the evidence does not answer, for the "not found" notice."""
+        return (
+            f"the passages do not state what the question asks (evidence score "
+            f"{self.score:.2f} < {self.threshold:.2f} for {self.pair or 'no passage'})."
+        )
 
     @property
     def margin(self) -> float:

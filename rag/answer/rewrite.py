@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from html import escape
 from typing import TYPE_CHECKING, NamedTuple
 
 from rag.answer.citations import check_citations, says_not_found
@@ -53,6 +54,7 @@ class Writer(NamedTuple):
     embedder: Embedder
     settings: Settings
     rarity: Callable[[Sequence[str]], Mapping[str, float]] | None
+    timed: bool = False  # a time question: the answer states the date of each fact it cites
 
 
 class WrongLanguage(Exception):
@@ -68,16 +70,20 @@ def answer_language(text: str) -> str:
     return script_language(text)
 
 
-def quote_blocks(chosen: Sequence[ScoredSentence]) -> str:
+def quote_blocks(chosen: Sequence[ScoredSentence], dates: Mapping[int, str] | None = None) -> str:
     """The chosen quotes as blocks numbered 1.. in the order of their passages (one block per
     passage, its quotes in reading order; see `passage_numbers`): article text is data to
-    the model, never instructions."""
+    the model, never instructions. With `dates` (passage n -> date: a time question), each
+    block carries its article's date."""
     by_n: dict[int, list[str]] = {}
     for sent in chosen:
         by_n.setdefault(sent.n, []).append(sent.text)
+    dates = dates or {}
     return "\n".join(
-        f'<passage n="{i}">{defuse(" … ".join(texts))}</passage>'
-        for i, texts in enumerate(by_n.values(), start=1)
+        f'<passage n="{i}"'
+        + (f' date="{escape(dates[n][:10])}"' if dates.get(n) else "")
+        + f">{defuse(' … '.join(texts))}</passage>"
+        for i, (n, texts) in enumerate(by_n.items(), start=1)
     )
 
 
@@ -103,10 +109,16 @@ def rewrite_messages(
     language: str,
     chosen: Sequence[ScoredSentence],
     strict: bool = False,
+    dates: Mapping[int, str] | None = None,
 ) -> list[Message]:
     """The system prompt and the question with its quotes; `strict` adds the instruction to
-    write in the question's language only (the retry)."""
-    user = prompts.render("grounded", language, quotes=quote_blocks(chosen), question=question)
+    write in the question's language only (the retry); `dates` (a time question) dates the
+    quotes and asks for the date of each fact."""
+    user = prompts.render(
+        "grounded", language, quotes=quote_blocks(chosen, dates), question=question
+    )
+    if dates is not None:
+        user += "\n\n" + prompts.get("time", language)
     if strict:
         user += "\n\n" + prompts.get("language", language)
     return [
@@ -168,11 +180,12 @@ def grounded_answer(
         return quotes
 
     yield Status(QUOTES_STATUS.get(language, QUOTES_STATUS["en"]).format(model=model.model))
+    dates = {s.n: passages[s.n - 1].date for s in chosen} if writer.timed else None
     wrote: list[str] = []
     raw = ""
     for strict in (False, True):
         parts: list[str] = []
-        messages = rewrite_messages(writer.prompts, question, language, chosen, strict)
+        messages = rewrite_messages(writer.prompts, question, language, chosen, strict, dates)
         try:
             yield from in_language(model.stream(messages), language, parts)
         except LLMUnavailable as exc:

@@ -69,7 +69,8 @@ def ask(
     for note in answer.notices:  # they may quote what the check removed: stderr
         err_console.print(f"[yellow]notice:[/] {escape(plain_line(note))}", highlight=False)
     for c in answer.citations:
-        where = " · ".join(plain_line(x) for x in (c.source, c.date[:10], c.url) if x)
+        day = c.date[:10] or "no date"  # a time question's reader weighs every date
+        where = " · ".join(plain_line(x) for x in (c.source, day, c.url) if x)
         title = escape(plain_line(c.title))
         console.print(f"\n[bold]\\[{c.n}][/] {title}  [dim]{escape(where)}[/]", highlight=False)
         console.print(f"    “{plain_line(c.supporting)}”", highlight=False, markup=False)
