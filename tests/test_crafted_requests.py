@@ -17,6 +17,8 @@ import pytest
 from conftest import free_port, make_settings
 from fakes import HashEmbedder
 
+from webui.handlers import ALL_SOURCES
+
 pytestmark = pytest.mark.slow
 
 STORY = "The mayor of Springfield opened a new bridge on Monday, the council said."
@@ -94,7 +96,19 @@ def raw(client: Any, fn: int, data: str) -> str:
 def test_a_crafted_k_gets_a_clear_error(page: tuple[Any, Any]) -> None:
     client, _ = page
     ask = event(client, "rag-send", "click")
-    huge = refused(client, ask, "who opened a bridge?", [], "hybrid", 1_000_000, "extractive")
+    # question, chat, retriever, k, mode, then the date range and the source filter
+    huge = refused(
+        client,
+        ask,
+        "who opened a bridge?",
+        [],
+        "hybrid",
+        1_000_000,
+        "extractive",
+        None,
+        None,
+        ALL_SOURCES,
+    )
     assert "greater than maximum value 20" in huge  # the slider's own bound
     expected = {
         "NaN": "k: must be a whole number from 1 to 50",
@@ -102,7 +116,11 @@ def test_a_crafted_k_gets_a_clear_error(page: tuple[Any, Any]) -> None:
         "Infinity": "greater than maximum value 20",
     }
     for k, clear in expected.items():
-        message = raw(client, ask, f'["who opened a bridge?", [], [], "hybrid", {k}, "auto"]')
+        message = raw(
+            client,
+            ask,
+            f'["who opened a bridge?", [], [], "hybrid", {k}, "auto", null, null, "{ALL_SOURCES}"]',
+        )
         assert clear in message, k
 
 
