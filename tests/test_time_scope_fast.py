@@ -136,7 +136,10 @@ def test_a_period_outside_the_archive_is_uncovered_naming_its_span(question: str
     scope = scope_of(question)
     assert "2014-03-09" in scope.uncovered and "2016-06-30" in scope.uncovered
     assert scope.as_dict()["covered"] is False
-    assert time_scope(question, "en", None, None, settings()).uncovered  # no dated article
+    # An archive without dated articles is searched whole: a range would exclude them all.
+    undated = time_scope(question, "en", None, None, settings())
+    assert not undated.uncovered and undated.filters == Filters()
+    assert "no dated articles" in undated.notices[0] or "مؤرخة" in undated.notices[0]
 
 
 def test_the_archive_span_reads_iso_dates_only() -> None:

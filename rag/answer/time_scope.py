@@ -8,6 +8,8 @@ the reader's notices, and whether the archive covers it at all.
   default (RAG_TIME_REFERENCE=today: today's date). A range the reader picked too (the CLI's
   flags, the chat's date boxes) meets the question's: the narrower range (their intersection)
   applies and a notice says so when they differ.
+- An archive without any dated article is searched whole, with a notice (a range could
+  only exclude every article).
 - A range wholly outside the archive's dated articles is `uncovered`: the answer is "not
   found", naming the dates the archive covers.
 - "latest" and "recently" filter nothing (an undated article is never dropped by them):
@@ -45,8 +47,8 @@ TEXTS = {
         "share no day",
         "covers": "The archive's dated articles cover {start} to {end}; it has no articles "
         "from the time asked about ({asked}).",
-        "undated": "The archive has no dated articles, so none is from the time asked about "
-        "({asked}).",
+        "undated": "the archive has no dated articles, so the time asked about ({asked}) "
+        "filters nothing: every article is searched",
         "outside": "The archive has no articles from the time asked about ({asked}).",
     },
     "ar": {
@@ -61,7 +63,8 @@ TEXTS = {
         "disjoint": "يسأل السؤال عن {asked} ومرشح التاريخ {picked}: لا يشتركان في أي يوم",
         "covers": "تغطي مقالات الأرشيف المؤرخة الفترة من {start} إلى {end}، ولا مقالات فيه من "
         "الفترة المسؤول عنها ({asked}).",
-        "undated": "لا مقالات مؤرخة في الأرشيف، فلا مقال من الفترة المسؤول عنها ({asked}).",
+        "undated": "لا مقالات مؤرخة في الأرشيف، فلا تُصفّى المقالات بالفترة المسؤول عنها "
+        "({asked}): البحث في كل المقالات",
         "outside": "لا مقالات في الأرشيف من الفترة المسؤول عنها ({asked}).",
     },
 }
@@ -214,12 +217,12 @@ def _explicit(
         notices.append(
             "time: " + texts["narrower"].format(asked=asked_words, picked=picked_words, used=used)
         )
+    if span is None:  # no dated article: a range could only exclude them all
+        return replace(scope, notices=(f"time: {texts['undated'].format(asked=asked_words)}",))
     filters = replace(picked, date_from=used_start, date_to=used_end)
     notices.insert(0, f"time: {describe(used_start, used_end, language)}{counted}")
     uncovered = ""
-    if span is None:
-        uncovered = texts["undated"].format(asked=asked_words)
-    elif (used_end and used_end < span[0]) or (used_start and used_start > span[1]):
+    if (used_end and used_end < span[0]) or (used_start and used_start > span[1]):
         uncovered = texts["covers"].format(start=span[0], end=span[1], asked=asked_words)
     return replace(
         scope,
