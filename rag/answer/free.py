@@ -14,7 +14,7 @@ from rag.answer.extractive import not_found_answer
 from rag.answer.llm import LLMUnavailable
 from rag.answer.prompts import prompt_passages
 from rag.answer.result import STATUS, Answer, Judgement, Status
-from rag.answer.rewrite import CONFIDENT
+from rag.answer.rewrite import CONFIDENT, checked_answer
 
 if TYPE_CHECKING:
     from rag.answer.extractive import ScoredSentence
@@ -86,14 +86,6 @@ def free_answer(
                 "passage it cites; showing quoted passages instead."
             )
     else:
-        result = Answer(
-            text=checked.text,
-            mode="llm",
-            citations=checked.citations,
-            notices=checked.notices,
-            passages=passages,
-            question=question,
-            language=language,
-        )
+        result = checked_answer(checked, passages, question, language)
     result.claim_check = (checked.claims, checked.supported_claims)
     return result

@@ -22,7 +22,7 @@ from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from html import escape
 from typing import TYPE_CHECKING, NamedTuple
 
-from rag.answer.citations import check_citations, says_not_found
+from rag.answer.citations import CheckedAnswer, check_citations, says_not_found
 from rag.answer.extractive import not_found_answer
 from rag.answer.llm import ChatModel, LLMUnavailable, Message
 from rag.answer.prompts import Prompts, defuse
@@ -234,14 +234,21 @@ def grounded_answer(
                 "it cites."
             )
     else:
-        result = Answer(
-            text=checked.text,
-            mode="llm",
-            citations=checked.citations,
-            notices=checked.notices,
-            passages=passages,
-            question=question,
-            language=language,
-        )
+        result = checked_answer(checked, passages, question, language)
     result.claim_check = (checked.claims, checked.supported_claims)
     return result
+
+
+def checked_answer(
+    checked: CheckedAnswer, passages: list[Passage], question: str, language: str
+) -> Answer:
+    """The LLM's answer as the citation check kept it (both answer styles)."""
+    return Answer(
+        text=checked.text,
+        mode="llm",
+        citations=checked.citations,
+        notices=checked.notices,
+        passages=passages,
+        question=question,
+        language=language,
+    )
