@@ -47,14 +47,14 @@ def links(a: np.ndarray, b: np.ndarray, minimum: float = ALIGN_MIN) -> list[tupl
     ]
 
 
+def is_content(word: str) -> bool:
+    """A prepared word worth matching: 3+ letters, not a stop word or a number."""
+    return len(word) >= 3 and not word.isdigit() and not is_stopword(word)
+
+
 def content_positions(words: Sequence[str]) -> list[int]:
-    """Positions of the words worth aligning: 3+ letters, not a stop word or a number."""
-    out = []
-    for i, raw in enumerate(words):
-        word = prepare(raw)
-        if len(word) >= 3 and not word.isdigit() and not is_stopword(word):
-            out.append(i)
-    return out
+    """Positions of the words worth aligning (`is_content`)."""
+    return [i for i, raw in enumerate(words) if is_content(prepare(raw))]
 
 
 def term_key(word: str) -> str:

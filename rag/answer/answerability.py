@@ -24,13 +24,13 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from rag.answer.alignment import NOTHING, alignment
+from rag.answer.alignment import NOTHING, alignment, is_content
 from rag.answer.extractive import ScoredSentence as Sentence
 from rag.answer.result import Judgement, clearest
 from rag.embedder import WordStates
 from rag.errors import ConfigError
 from rag.retrieve.retriever import Passage
-from rag.text.analysis import is_stopword, other_language, prepare
+from rag.text.analysis import other_language, prepare
 from rag.text.answer_type import type_near_focus
 from rag.text.focus import coverage, focus_terms, index_text
 from rag.text.sentences import split_sentences, with_neighbours
@@ -89,12 +89,8 @@ class Lexicon(NamedTuple):
 def content_words(text: str) -> list[str]:
     """Distinct prepared words of 3+ letters, no stop words or digits: what soft matching
     compares (an English question word may meet its Arabic translation)."""
-    out = []
-    for raw in _WORD.findall(text):
-        word = prepare(raw)
-        if len(word) >= 3 and not word.isdigit() and not is_stopword(word):
-            out.append(word)
-    return list(dict.fromkeys(out))
+    prepared = (prepare(raw) for raw in _WORD.findall(text))
+    return list(dict.fromkeys(word for word in prepared if is_content(word)))
 
 
 def features(

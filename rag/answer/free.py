@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Sequence
 from typing import TYPE_CHECKING
 
-from rag.answer.citations import check_citations, says_not_found
-from rag.answer.extractive import not_found_answer
+from rag.answer.citations import check_citations
 from rag.answer.llm import LLMUnavailable
 from rag.answer.prompts import prompt_passages
 from rag.answer.result import STATUS, Answer, Judgement, Status
-from rag.answer.rewrite import CONFIDENT, checked_answer
+from rag.answer.rewrite import kept_answer
 
 if TYPE_CHECKING:
     from rag.answer.extractive import ScoredSentence
@@ -72,20 +71,17 @@ def free_answer(
         question=question,
         rarity=writer.rarity,
     )
-    result: Answer
-    if checked.supported == 0:
-        notices.extend(checked.notices)
-        if says_not_found(raw) and judgement.score < CONFIDENT:
-            # The model's "not found" stands unless the evidence check is confident.
-            result = not_found_answer(
-                question, language, passages, "the LLM found no answer in the passages."
-            )
-        else:
-            result = fallback(
-                "llm_unsupported: no sentence of the generated answer is stated by the "
-                "passage it cites; showing quoted passages instead."
-            )
-    else:
-        result = checked_answer(checked, passages, question, language)
-    result.claim_check = (checked.claims, checked.supported_claims)
-    return result
+    return kept_answer(
+        checked,
+        raw,
+        judgement,
+        passages,
+        question,
+        language,
+        notices,
+        lambda: fallback(
+            "llm_unsupported: no sentence of the generated answer is stated by the "
+            "passage it cites; showing quoted passages instead."
+        ),
+        "passages",
+    )

@@ -221,34 +221,52 @@ def grounded_answer(
         rarity=writer.rarity,
         given=given,
     )
-    result: Answer
+    return kept_answer(
+        checked,
+        raw,
+        judgement,
+        passages,
+        question,
+        language,
+        notices,
+        lambda: fallback(
+            "llm_unsupported: no sentence of the generated answer is stated by the quotes it cites."
+        ),
+        "quotes",
+    )
+
+
+def kept_answer(
+    checked: CheckedAnswer,
+    raw: str,
+    judgement: Judgement,
+    passages: list[Passage],
+    question: str,
+    language: str,
+    notices: list[str],
+    unsupported: Callable[[], Answer],
+    read: str,
+) -> Answer:
+    """The LLM's answer as the citation check kept it (both answer styles). With nothing
+    kept: the LLM's own "not found" stands unless the evidence check (`judgement`) is
+    confident, else `unsupported()` (the quotes, with a notice). `read`: what the LLM read
+    ("quotes", "passages"), for the not-found reason."""
     if checked.supported == 0:
         notices.extend(checked.notices)
         if says_not_found(raw) and judgement.score < CONFIDENT:
-            result = not_found_answer(
-                question, language, passages, "the LLM found no answer in the quotes."
-            )
+            reason = f"the LLM found no answer in the {read}."
+            result = not_found_answer(question, language, passages, reason)
         else:
-            result = fallback(
-                "llm_unsupported: no sentence of the generated answer is stated by the quotes "
-                "it cites."
-            )
+            result = unsupported()
     else:
-        result = checked_answer(checked, passages, question, language)
+        result = Answer(
+            text=checked.text,
+            mode="llm",
+            citations=checked.citations,
+            notices=checked.notices,
+            passages=passages,
+            question=question,
+            language=language,
+        )
     result.claim_check = (checked.claims, checked.supported_claims)
     return result
-
-
-def checked_answer(
-    checked: CheckedAnswer, passages: list[Passage], question: str, language: str
-) -> Answer:
-    """The LLM's answer as the citation check kept it (both answer styles)."""
-    return Answer(
-        text=checked.text,
-        mode="llm",
-        citations=checked.citations,
-        notices=checked.notices,
-        passages=passages,
-        question=question,
-        language=language,
-    )
