@@ -60,6 +60,11 @@ class SlowEmbedder(Embedder):
         return self.inner.count_tokens(text)
 
 
+def serve_log_tail(path: Path, chars: int = 6000) -> str:
+    """The end of the server's log: the traceback behind an error a client saw."""
+    return path.read_text("utf-8", errors="replace")[-chars:]
+
+
 def corpus(root: Path) -> Path:
     """ARTICLES English and ARTICLES Arabic generated articles of 3-12 sentences."""
     root.mkdir()
@@ -149,7 +154,7 @@ def test_twenty_sessions_ask_while_an_ingest_runs(tmp_path, chroma_server, embed
     assert not ingest.is_alive() and failures == [], failures
     assert reports[0].ingested >= 2 * ARTICLES - 2 and not reports[0].failures
     assert slow.batches >= 3  # the writes came in several batches, spread over the questions
-    assert errors == []
+    assert errors == [], serve_log_tail(tmp_path / "serve.log")
     assert during >= CLIENTS, f"only {during} answers overlapped the ingest"
     assert all(a["answer"].strip() and a["mode"] in ("extractive", "not_found") for a in answers)
     assert sum(bool(a["citations"]) for a in answers) >= len(answers) // 2

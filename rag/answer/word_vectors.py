@@ -7,7 +7,7 @@ while the cache holds it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -15,6 +15,29 @@ if TYPE_CHECKING:
     from rag.embedder import Embedder, WordStates
 
 LIMIT = 50_000  # vectors kept (~75 MB at 384 floats); the cache empties when full
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def held(cache: dict[K, V], keys: Sequence[K]) -> tuple[dict[K, V], list[K]]:
+    """What `cache` holds of `keys` now, and the keys it lacks (each once). Each lookup is
+    one `dict.get`, so answers on other threads may fill or empty the cache meanwhile: the
+    caller reads only what this returned."""
+    found: dict[K, V] = {}
+    for key in dict.fromkeys(keys):
+        value = cache.get(key)
+        if value is not None:
+            found[key] = value
+    return found, [key for key in dict.fromkeys(keys) if key not in found]
+
+
+def keep(cache: dict[K, V], new: dict[K, V], limit: int) -> dict[K, V]:
+    """Add `new` to `cache` (emptied first when it would pass `limit`); returns `new`."""
+    if len(cache) + len(new) > limit:
+        cache.clear()
+    cache.update(new)
+    return new
 
 
 class VectorCache:
@@ -28,16 +51,14 @@ class VectorCache:
         self._cache: dict[str, np.ndarray] = {}
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
-        cache, embedder = self._cache, self.embedder
-        missing = [t for t in dict.fromkeys(texts) if t not in cache]
+        embedder = self.embedder
+        found, missing = held(self._cache, texts)
         if missing:
-            if len(cache) + len(missing) > self.limit:
-                cache.clear()
             vectors = embedder.embed_batch([self.prompt + t for t in missing])
-            cache.update(zip(missing, vectors, strict=True))
+            found.update(keep(self._cache, dict(zip(missing, vectors, strict=True)), self.limit))
         if not texts:
             return np.zeros((0, embedder.dimension), dtype=np.float32)
-        return np.stack([cache[t] for t in texts])
+        return np.stack([found[t] for t in texts])
 
 
 def word_vectors(embedder: Embedder) -> VectorCache:
@@ -60,11 +81,8 @@ class StatesCache:
         self._cache: dict[tuple[str, str], WordStates] = {}
 
     def __call__(self, texts: Sequence[str], prompt: str) -> list[WordStates]:
-        cache = self._cache
-        missing = [t for t in dict.fromkeys(texts) if (prompt, t) not in cache]
+        found, missing = held(self._cache, [(prompt, t) for t in texts])
         if missing:
-            if len(cache) + len(missing) > self.limit:
-                cache.clear()
-            states = self.embedder.word_states(missing, prompt)
-            cache.update(((prompt, t), s) for t, s in zip(missing, states, strict=True))
-        return [cache[(prompt, t)] for t in texts]
+            states = self.embedder.word_states([t for _, t in missing], prompt)
+            found.update(keep(self._cache, dict(zip(missing, states, strict=True)), self.limit))
+        return [found[(prompt, t)] for t in texts]
