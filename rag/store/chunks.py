@@ -368,6 +368,7 @@ class ChunkStore:
             offset += len(res["ids"])
 
     @store_op("reading chunks")
+    @store_op("reading chunks")
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Hit]:
         """The given chunks with their vectors (score 0), in the given order."""
         if not chunk_ids:
