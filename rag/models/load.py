@@ -7,7 +7,7 @@ import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -47,17 +47,7 @@ class SentenceTransformerEmbedder(Embedder):
             self.model.half()  # fp16: twice the throughput; e5 vectors agree to ~1e-3
         self.model.max_seq_length = min(self.model.max_seq_length or MAX_WINDOW, MAX_WINDOW)
         self.tokenizer = self.model.tokenizer
-        # A private copy of the Rust tokenizer for counting: the chunker calls count_tokens
-        # for every piece it weighs, and the Python wrapper costs ~40% more per call. A copy,
-        # because encode() leaves truncation at 512 set on the shared one.
-        backend = getattr(self.tokenizer, "backend_tokenizer", None)
-        self._counter = None
-        if backend is not None:
-            from tokenizers import Tokenizer
-
-            self._counter = Tokenizer.from_str(backend.to_str())
-            self._counter.no_truncation()
-            self._counter.no_padding()
+        self._counter: Any = None  # built by the first count_tokens (an ingest; not a question)
         dimension = self.model.get_embedding_dimension()
         if dimension is None:
             raise ModelError(f"{model_id}: the model does not report its vector dimension")
@@ -104,9 +94,27 @@ class SentenceTransformerEmbedder(Embedder):
         return out
 
     def count_tokens(self, text: str) -> int:
-        if self._counter is not None:
-            return len(self._counter.encode(text, add_special_tokens=False).ids)
+        counter = self._counter
+        if counter is None:
+            counter = self._counter = self._token_counter()
+        if counter is not False:
+            return len(counter.encode(text, add_special_tokens=False).ids)
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def _token_counter(self) -> Any:
+        """A private copy of the Rust tokenizer for counting (False without one): the chunker
+        calls count_tokens for every piece it weighs, and the Python wrapper costs ~40% more
+        per call. A copy, because encode() leaves truncation at 512 set on the shared one.
+        Built on first use: copying costs ~1.5 s, which a question never needs to pay."""
+        backend = getattr(self.tokenizer, "backend_tokenizer", None)
+        if backend is None:
+            return False
+        from tokenizers import Tokenizer
+
+        counter = Tokenizer.from_str(backend.to_str())
+        counter.no_truncation()
+        counter.no_padding()
+        return counter
 
 
 def pool_words(text: str, skip: int, offsets: np.ndarray, states: np.ndarray) -> WordStates:
