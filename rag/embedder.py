@@ -18,6 +18,7 @@ import numpy as np
 # The window of BERT-style encoders, special tokens included.
 MAX_WINDOW = 512
 WORD = re.compile(r"\w+", re.UNICODE)  # what a "word" is for word states
+RECENT_QUERIES = 64  # question vectors each embedder remembers
 
 
 class WordStates(NamedTuple):
@@ -50,8 +51,18 @@ class Embedder(ABC):
         return self.embed_batch([self.passage_prompt + t for t in texts])
 
     def embed_query(self, text: str) -> np.ndarray:
-        """Embed one question with the query prompt; returns a 1-d vector."""
-        return self.embed_batch([self.query_prompt + text])[0]
+        """Embed one question with the query prompt; returns a 1-d vector. The last few
+        questions are remembered: an evaluation's ranking and a retry ask the same one again."""
+        recent: dict[str, np.ndarray] | None = getattr(self, "_recent_queries", None)
+        if recent is None:
+            recent = self._recent_queries = {}
+        vector = recent.get(text)
+        if vector is None:
+            vector = self.embed_batch([self.query_prompt + text])[0]
+            if len(recent) >= RECENT_QUERIES:
+                recent.clear()
+            recent[text] = vector
+        return vector.copy()
 
     def word_states(self, texts: Sequence[str], prompt: str = "") -> list[WordStates]:
         """Each text's words with a vector per word, for aligning the words of two texts.

@@ -374,12 +374,8 @@ class ChunkStore:
         if not chunk_ids:
             return []
         res = self.chunks.get(ids=list(chunk_ids), include=["metadatas", "documents", "embeddings"])
-        by_id = {
-            i: Hit(i, t, m, 0.0, np.asarray(e, dtype=np.float32))
-            for i, t, m, e in zip(
-                res["ids"], res["documents"], res["metadatas"], res["embeddings"], strict=True
-            )
-        }
+        rows = zip(res["ids"], res["documents"], res["metadatas"], res["embeddings"], strict=True)
+        by_id = {i: Hit(i, t, m, 0.0, np.asarray(e, dtype=np.float32)) for i, t, m, e in rows}
         return [by_id[i] for i in chunk_ids if i in by_id]
 
     @store_op("searching the store")
