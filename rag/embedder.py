@@ -35,6 +35,7 @@ class Embedder(ABC):
     dimension: int
     query_prompt: str = "query: "
     passage_prompt: str = "passage: "
+    _recent_queries: dict[str, np.ndarray]
 
     @abstractmethod
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
@@ -55,7 +56,8 @@ class Embedder(ABC):
         questions are remembered: an evaluation's ranking and a retry ask the same one again."""
         recent: dict[str, np.ndarray] | None = getattr(self, "_recent_queries", None)
         if recent is None:
-            recent = self._recent_queries = {}
+            recent = {}
+            self._recent_queries = recent
         vector = recent.get(text)
         if vector is None:
             vector = self.embed_batch([self.query_prompt + text])[0]
