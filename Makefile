@@ -28,7 +28,7 @@ run: install model samples
 		echo "  $(BIN)/rag ask \"ماذا طالب أردوغان؟\""; fi
 
 test: install-dev model system-deps lint typecheck
-	$(BIN)/python -m pytest --durations=25
+	$(BIN)/python -m pytest --durations=40
 
 # The quick loop while coding: format, lint, import contracts, types, and the fast tier
 # (no model, server or browser: the hashed-trigram fake embedder). Under a minute.
