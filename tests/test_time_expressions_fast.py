@@ -52,6 +52,29 @@ EXPLICIT = [
     ("ماذا حدث في 10 رمضان 1437 هـ؟", "2016-06-15", "2016-06-15", "10 رمضان 1437 هـ"),
     ("ماذا حدث في شهر ذي الحجة 1436؟", "2015-09-14", "2015-10-13", "شهر ذي الحجة 1436"),
     ("what happened during Ramadan 2016?", "2016-06-06", "2016-07-05", "Ramadan 2016"),
+    # decades (without a century: the latest begun by REF's year)
+    ("what happened in the 1990s?", "1990-01-01", "1999-12-31", "the 1990s"),
+    ("who won in the 2010s?", "2010-01-01", "2019-12-31", "the 2010s"),
+    ("music of the '80s", "1980-01-01", "1989-12-31", "the '80s"),
+    ("what happened in the nineties?", "1990-01-01", "1999-12-31", "the nineties"),
+    ("ماذا حدث في التسعينيات؟", "1990-01-01", "1999-12-31", "التسعينيات"),
+    ("ماذا حدث في الثمانينات؟", "1980-01-01", "1989-12-31", "الثمانينات"),
+    ("ماذا حدث في ثمانينيات القرن الماضي؟", "1980-01-01", "1989-12-31",
+     "ثمانينيات القرن الماضي"),
+    ("ماذا تغير منذ التسعينيات؟", "1990-01-01", "2016-06-15", "منذ التسعينيات"),
+    ("what changed since the 1990s?", "1990-01-01", "2016-06-15", "since the 1990s"),
+    # ordinal and numbered days before a month
+    ("ماذا حدث في الخامس من مارس 2016؟", "2016-03-05", "2016-03-05", "الخامس من مارس 2016"),
+    ("ماذا حدث في الأول من يناير 2015؟", "2015-01-01", "2015-01-01", "الأول من يناير 2015"),
+    ("ماذا حدث في الحادي والعشرين من مايو 2016؟", "2016-05-21", "2016-05-21",
+     "الحادي والعشرين من مايو 2016"),
+    ("ماذا حدث في الثاني عشر من آذار 2016؟", "2016-03-12", "2016-03-12",
+     "الثاني عشر من آذار 2016"),
+    ("what happened on the fifth of March 2016?", "2016-03-05", "2016-03-05",
+     "the fifth of March 2016"),
+    ("what happened on the twenty-first of May 2016?", "2016-05-21", "2016-05-21",
+     "the twenty-first of May 2016"),
+    ("ماذا حدث في العاشر من رمضان 1437؟", "2016-06-15", "2016-06-15", "العاشر من رمضان 1437"),
 ]  # fmt: skip
 
 # Relative to REF (Wednesday 2016-06-15).
@@ -93,6 +116,16 @@ RELATIVE = [
      "في الأشهر الثلاثة الماضية"),
     # a Hijri month without a year: the latest begun by REF
     ("ماذا حدث في رمضان؟", "2016-06-06", "2016-07-05", "رمضان"),
+    # a weekday alone: the latest on or before REF (a Wednesday); "الماضي": before it
+    ("what happened on Monday?", "2016-06-13", "2016-06-13", "on Monday"),
+    ("what did the minister say on Friday?", "2016-06-10", "2016-06-10", "on Friday"),
+    ("what happened on Wednesday?", "2016-06-15", "2016-06-15", "on Wednesday"),
+    ("ماذا حدث يوم الاثنين؟", "2016-06-13", "2016-06-13", "يوم الاثنين"),
+    ("ماذا قال الوزير يوم الجمعة؟", "2016-06-10", "2016-06-10", "يوم الجمعة"),
+    ("ماذا حدث الأربعاء الماضي؟", "2016-06-08", "2016-06-08", "الأربعاء الماضي"),
+    ("ماذا حدث يوم الأحد الماضي؟", "2016-06-12", "2016-06-12", "يوم الأحد الماضي"),
+    # an ordinal day of a month without a year: that month's latest begun by REF
+    ("ماذا حدث في الخامس من مايو؟", "2016-05-05", "2016-05-05", "الخامس من مايو"),
 ]  # fmt: skip
 
 LATEST = [
@@ -138,6 +171,12 @@ NO_TIME = [
     "what is the population of Nagorno-Karabakh?",
     "What share of its power will come from renewables by 2030?",
     "how much damage did the 2022 floods cause?",
+    "ما الفرق بين الاثنين؟",
+    "هل قابل الأحد منهم الوزير؟",
+    "he is in his 60s and still plays",
+    "توفي في الستينيات من عمره",
+    "what was the first of the three demands?",
+    "هل هذا الأول من نوعه؟",
 ]
 
 RECENT = [
@@ -147,6 +186,15 @@ RECENT = [
     ("ماذا فعل البنك مؤخراً؟", "مؤخراً"),
     ("ماذا حدث في الآونة الأخيرة؟", "في الآونة الأخيرة"),
     ("ماذا حدث في الأيام الأخيرة؟", "في الأيام الأخيرة"),
+    # a time after the reference: the newest articles preferred (no article is from then)
+    ("what is planned for next week?", "next week"),
+    ("what will the bank do next month?", "next month"),
+    ("what happens tomorrow?", "tomorrow"),
+    ("what is expected in the coming days?", "in the coming days"),
+    ("ما المتوقع الأسبوع المقبل؟", "الأسبوع المقبل"),
+    ("ماذا سيحدث غدا؟", "غدا"),
+    ("ماذا ينتظر الاقتصاد العام المقبل؟", "العام المقبل"),
+    ("ما الخطط للأيام القادمة؟", "للأيام القادمة"),
 ]
 
 

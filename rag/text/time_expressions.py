@@ -28,9 +28,12 @@ Ranges are inclusive, whole calendar days:
   آخر after a noun means "another" (طرف آخر) and آخر الأسبوع "the end of the week": neither
   counts.
 
-dateparser reads the dates and the English relative forms (lazily imported; its results
-are cached per question and reference); the Arabic forms it misses are rewritten into
-English for it first (time_words.AR_REWRITES), and its finds pass the cue checks above.
+Year spans, decades ("the 1990s", "التسعينيات"), a weekday alone ("on Monday", "يوم الاثنين"),
+ordinal days ("the fifth of March", "الخامس من مارس") and the future ("next week", "غدا": kind
+"recent") are found by rag.text.time_calendar. dateparser reads the dates and the English
+relative forms (lazily imported; its results are cached per question and reference); the
+Arabic forms it misses are rewritten into English for it first (time_words.AR_REWRITES),
+and its finds pass the cue checks above.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from rag.text import time_calendar as c
 from rag.text import time_words as w
 from rag.text.hijri import find_hijri
 
@@ -83,9 +87,10 @@ def find_time_range(question: str, reference: date) -> TimeRange | None:
 def _find(question: str, reference: date) -> TimeRange | None:
     text = question.translate(w.DIGITS)  # same length: offsets hold for `question`
     hits: list[_Hit] = []
-    for finder in (_year_spans, _rolling, _hijri):
+    for finder in (_own, _rolling, _hijri):
         hits += [h for h in finder(text, reference) if not _overlaps(h, hits)]
     hits += _dateparser_hits(text, reference, hits)
+    hits = [_Hit(*c.ordinal_day(h, text)) for h in hits]
     span = _combine(sorted(hits), text, reference)
     latest = _latest(text, hits)
     if latest:
@@ -108,6 +113,12 @@ def _hijri(text: str, reference: date) -> list[_Hit]:
     return [_Hit(*found) for found in find_hijri(text, reference)]
 
 
+def _own(text: str, reference: date) -> list[_Hit]:
+    """Year spans, decades and weekdays (rag.text.time_calendar)."""
+    found = c.find_year_spans(text) + c.find_decades(text, reference)
+    return [_Hit(*f) for f in found + c.find_weekdays(text, reference)]
+
+
 def _overlaps(hit: _Hit, hits: list[_Hit]) -> bool:
     return any(hit.start < h.end and h.start < hit.end for h in hits)
 
@@ -117,18 +128,6 @@ def _free(span: tuple[int, int], hits: list[_Hit]) -> bool:
 
 
 # ---------------------------------------------------------------------------- own spans
-
-
-def _year_spans(text: str, reference: date) -> list[_Hit]:
-    """ "2014-2016", "2014/15" (a season): both years whole."""
-    hits = []
-    for m in w.YEAR_SPAN.finditer(text):
-        first, second = int(m[1]), m[2]
-        last = int(second) if len(second) == 4 else first // 100 * 100 + int(second)
-        if first < last <= first + 50:
-            first_day, last_day = date(first, 1, 1), date(last, 12, 31)
-            hits.append(_Hit(m.start(), m.end(), first_day, last_day, False, "span"))
-    return hits
 
 
 def _rolling(text: str, reference: date) -> list[_Hit]:
@@ -286,8 +285,11 @@ def _accept(found: str, before: str, reference: date) -> tuple[date, date, bool,
     elif w.RELATIVE_WORD.search(found):
         relative = True
     elif month := w.MONTH_NAME.search(found):
-        if not re.search(r"\d", found) and not w.MONTH_CUE.search(before + found[: month.start()]):
-            return None  # "May I ask", "the march on"
+        lead = before + found[: month.start()]
+        if not re.search(r"\d", found) and not (
+            w.MONTH_CUE.search(lead) or c.ORDINAL_DAY.search(lead)
+        ):
+            return None  # "May I ask", "the march on"; "الخامس من مايو" is a date
         relative = True
     else:
         return None  # a weekday or a time alone
@@ -404,8 +406,9 @@ def _arabic_latest(text: str, hits: list[_Hit]) -> tuple[int, int] | None:
 
 
 def _recent(text: str, hits: list[_Hit]) -> tuple[int, int] | None:
+    """ "recently", "مؤخرا", or a time after the reference ("next week": see time_calendar)."""
     for pattern in (w.EN_RECENT, w.AR_RECENT):
         for m in pattern.finditer(text):
             if _free(m.span(), hits):
                 return m.span()
-    return None
+    return c.find_future(text)

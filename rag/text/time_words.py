@@ -96,10 +96,6 @@ RELATIVE_WORD = re.compile(
     re.IGNORECASE,
 )
 
-# Own spans, matched before dateparser: "2014-2016", "2014/15".
-YEAR_SPAN = re.compile(
-    r"(?<![\d/.-])(1[89]\d\d|20\d\d)\s*[-–/]\s*(1[89]\d\d|20\d\d|\d\d)(?![\d/.-])"
-)
 # "in the last 3 days", "over the past two weeks", "past year" (rolling, up to the reference).
 EN_ROLLING = re.compile(
     rf"\b(?:(?:in|over|during|within) )?(?:the )?(?:last|past) (\d{{1,3}}|{_EN_NUMBER}) "
