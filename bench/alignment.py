@@ -30,7 +30,8 @@ FLOORS = (0.0, 0.4, 0.5, 0.6)
 
 def main() -> None:
     pairs = load_pairs()
-    embedder = load_embedder(load_settings())
+    # Contextual word states come from the torch engine's encoder.
+    embedder = load_embedder(load_settings().model_copy(update={"embed_backend": "torch"}))
     shipped = engines.ALIGN_LAYER
     rows = []
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from rag.embedder import Embedder
 from rag.models.load import load_embedder, resolve_model_path
-from rag.models.onnx_int8 import MARKER_NAME, ensure_onnx_int8
+from rag.models.onnx_build import MARKER_NAME, ensure_onnx_int8
 from rag.settings import Settings
 
 # bench/ingest.py shadows the `ingest` package once this directory is on the path; the rag

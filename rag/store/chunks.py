@@ -154,12 +154,13 @@ class ChunkStore:
     def backend_warning(self) -> str | None:
         """Why new vectors would not match the stored ones' engine, if they would not.
 
-        torch fp32 and int8 ONNX vectors agree to cosine ~0.996, so a mixed store answers,
-        but it is not the store a clean ingest would build: ingest says so and goes on.
-        Stores made before the backend was recorded are not judged.
+        fp32 vectors (torch, onnx, auto) are the same; int8 ONNX ones agree to cosine ~0.996,
+        so a mixed store answers, but it is not the store a clean ingest would build: ingest
+        says so and goes on. Stores made before the backend was recorded are not judged.
         """
         recorded = self.recorded_profile().get("embed_backend")
-        if not self.chunks.count() or recorded is None or recorded == self.profile.embed_backend:
+        int8 = (recorded == "onnx-int8", self.profile.embed_backend == "onnx-int8")
+        if not self.chunks.count() or recorded is None or int8[0] == int8[1]:
             return None
         return (
             f"collection '{self.name}' was embedded with the {recorded} backend, but "
