@@ -527,3 +527,42 @@ def test_with_a_login_only_a_logged_in_user_deletes(
         ).stdout
     )
     assert "articles/solar-plant-en.html" not in {a["doc_id"] for a in left}
+
+
+def pick_date(page: Any, elem_id: str, day: str) -> None:
+    """Type a day into one of the chat's date pickers (empty: clear it)."""
+    box = page.locator(f"#{elem_id} input").first
+    box.fill(day)
+    box.press("Enter")
+
+
+def test_date_pickers_and_source_filter_narrow_the_search(page: Any) -> None:
+    page.get_by_text("Settings for this session").click()
+    pick_date(page, "rag-from", "2024-03-01")
+    pick_date(page, "rag-to", "2024-03-31")
+    rates = ask(page, "ما قرار البنك المركزي بشأن سعر الفائدة؟")
+    cards = rates.locator(".rag-src .rag-meta").all_inner_texts()
+    assert cards and all("2024-03-12" in m for m in cards), cards  # only March's article
+    shot(page, "chat-date-range.png")
+
+    # The question's own time meets the pickers: the reader is told how they combine.
+    other = ask(page, "ماذا حدث في فبراير 2024؟")
+    notices = " ".join(other.locator(".rag-notice").all_inner_texts())
+    assert "2024-02" in notices and "2024-03" in notices, other.inner_text()
+
+    # A range the archive does not reach: "not found", naming the dates it covers.
+    pick_date(page, "rag-from", "2030-01-01")
+    pick_date(page, "rag-to", "2030-12-31")
+    later = ask(page, "what did the central bank decide?")
+    assert later.locator(".rag-src").count() == 0
+    text = later.inner_text()
+    assert "2030-01-01" in text and "2024-02-08" in text, text  # the span it covers
+
+    # The source filter: a source with no article finds nothing.
+    pick_date(page, "rag-from", "")
+    pick_date(page, "rag-to", "")
+    source = page.locator("#rag-source input").first
+    source.fill("no-such-source")
+    source.press("Enter")
+    none = ask(page, "what did Erdogan demand?")
+    assert none.locator(".rag-src").count() == 0, none.inner_text()

@@ -142,6 +142,19 @@ def test_a_period_outside_the_archive_is_uncovered_naming_its_span(question: str
     assert "no dated articles" in undated.notices[0] or "مؤرخة" in undated.notices[0]
 
 
+@pytest.mark.parametrize(("language", "words"), [("en", "date filter"), ("ar", "مرشح التاريخ")])
+def test_a_picked_range_outside_the_archive_is_uncovered_naming_its_span(
+    language: str, words: str
+) -> None:
+    later = Filters(None, None, "2030-01-01", "2030-12-31")
+    scope = time_scope("what did the central bank decide?", language, later, SPAN, settings())
+    assert words in scope.uncovered and "2014-03-09" in scope.uncovered
+    assert "2030-01-01" in scope.uncovered and "2016-06-30" in scope.uncovered
+    inside = Filters(None, None, "2015-01-01", None)
+    assert not time_scope("what did the bank decide?", language, inside, SPAN, settings()).uncovered
+    assert not time_scope("what did the bank decide?", language, later, None, settings()).uncovered
+
+
 def test_the_archive_span_reads_iso_dates_only() -> None:
     assert archive_span(["2015-03-18", "", "Mon, 12 Mar 2015", "2014-08-04T10:00"]) == (
         "2014-08-04",

@@ -47,6 +47,8 @@ TEXTS = {
         "share no day",
         "covers": "The archive's dated articles cover {start} to {end}; it has no articles "
         "from the time asked about ({asked}).",
+        "filter": "The archive's dated articles cover {start} to {end}; the date filter "
+        "({picked}) reaches none of them.",
         "undated": "the archive has no dated articles, so the time asked about ({asked}) "
         "filters nothing: every article is searched",
         "outside": "The archive has no articles from the time asked about ({asked}).",
@@ -63,6 +65,8 @@ TEXTS = {
         "disjoint": "يسأل السؤال عن {asked} ومرشح التاريخ {picked}: لا يشتركان في أي يوم",
         "covers": "تغطي مقالات الأرشيف المؤرخة الفترة من {start} إلى {end}، ولا مقالات فيه من "
         "الفترة المسؤول عنها ({asked}).",
+        "filter": "تغطي مقالات الأرشيف المؤرخة الفترة من {start} إلى {end}، ولا يصل مرشح "
+        "التاريخ ({picked}) إلى أي منها.",
         "undated": "لا مقالات مؤرخة في الأرشيف، فلا تُصفّى المقالات بالفترة المسؤول عنها "
         "({asked}): البحث في كل المقالات",
         "outside": "لا مقالات في الأرشيف من الفترة المسؤول عنها ({asked}).",
@@ -173,7 +177,7 @@ def time_scope(
     reference = date.fromisoformat(span[1]) if span and by_archive else today or date.today()
     asked = find_time_range(question, reference)
     if asked is None:
-        return TimeScope(filters)
+        return _picked_only(TimeScope(filters), span, language)
     texts = TEXTS.get(language, TEXTS["en"])
     comma = "، " if language == "ar" else ", "
     counted = (
@@ -188,6 +192,17 @@ def time_scope(
         what = texts["recent"].format(start=start, end=end) if start else texts["latest"]
         return replace(scope, notices=(f"time: {what}{counted}",))
     return _explicit(scope, asked, filters, span, language, counted)
+
+
+def _picked_only(scope: TimeScope, span: Span | None, language: str) -> TimeScope:
+    """Only the pickers' range: one that reaches no dated article is "not found", saying
+    which dates the archive covers."""
+    low, high = scope.filters.date_from, scope.filters.date_to
+    if span is None or not ((high and high < span[0]) or (low and low > span[1])):
+        return scope
+    picked = describe(low, high, language)
+    text = TEXTS.get(language, TEXTS["en"])["filter"]
+    return replace(scope, uncovered=text.format(start=span[0], end=span[1], picked=picked))
 
 
 def _explicit(
