@@ -1,12 +1,13 @@
-"""Embedding throughput and agreement: torch fp32 vs the int8 ONNX copy, on the same texts.
+"""Embedding throughput and agreement: torch fp32 vs the ONNX copies (fp32, the default on a
+CPU, and int8), on the same texts.
 
     .venv/bin/python bench/embed.py [--passages 256] [--singles 50] [--rounds 3]
 
 Passages are ~150-word pieces of SaudiNewsNet (Arabic) and BBC (English) articles, half
 each. Every round times both engines at batch 1 (`--singles` texts, one call each) and at
 batch 32 (all passages in one call), alternating which engine goes first so that noise from
-other processes hits both; the table shows the medians over rounds and the ratio int8/torch,
-and the cosine of each int8 vector to its torch fp32 twin (mean and min).
+other processes hits all; the table shows the medians over rounds and the ratios to torch,
+and the cosine of each ONNX vector to its torch fp32 twin (mean and min).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import numpy as np
 
 from rag.embedder import Embedder
 from rag.models.load import load_embedder, resolve_model_path
-from rag.models.onnx_build import MARKER_NAME, ensure_onnx_int8
+from rag.models.onnx_build import MARKER_NAME, ensure_onnx, ensure_onnx_int8
 from rag.settings import Settings
 
 # bench/ingest.py shadows the `ingest` package once this directory is on the path; the rag
@@ -96,8 +97,10 @@ def main() -> None:
     started = time.perf_counter()
     onnx_path = ensure_onnx_int8(base, resolve_model_path(base))
     build_s = time.perf_counter() - started
+    ensure_onnx(base, resolve_model_path(base), "fp32")
     engines = {
         "torch fp32": load_embedder(base.model_copy(update={"embed_backend": "torch"})),
+        "onnx fp32": load_embedder(base.model_copy(update={"embed_backend": "onnx"})),
         "onnx int8": load_embedder(base.model_copy(update={"embed_backend": "onnx-int8"})),
     }
     tokens = [engines["onnx int8"].count_tokens(t) for t in texts]
@@ -134,30 +137,22 @@ def main() -> None:
         f"median {int(median(tokens))} tokens; batch 1 on the first {len(singles)}"
     )
     rows = []
+    onnx = ("onnx fp32", "onnx int8")
     for batch in ("1", "32"):
-        t, o = median(rates[("torch fp32", batch)]), median(rates[("onnx int8", batch)])
-        rows.append([f"texts/s, batch {batch}", f"{t:.1f}", f"{o:.1f}", f"{o / t:.2f}x"])
+        t = median(rates[("torch fp32", batch)])
+        got = [median(rates[(name, batch)]) for name in onnx]
+        rows.append([f"texts/s, batch {batch}", f"{t:.1f}", *(f"{v:.1f}" for v in got),
+                     *(f"{v / t:.2f}x" for v in got)])  # fmt: skip
     for batch in ("1", "32"):
-        cos = np.sum(vectors[("torch fp32", batch)] * vectors[("onnx int8", batch)], axis=1)
-        rows.append(
-            [
-                f"cosine to torch, batch {batch} (mean / min)",
-                "reference",
-                f"{cos.mean():.4f} / {cos.min():.4f}",
-                "",
-            ]
-        )
-    rows.append(
-        [
-            "model weights",
-            f"{marker['fp32_bytes'] / 2**20:.0f} MB fp32",
-            f"{marker['int8_bytes'] / 2**20:.0f} MB",
-            f"{marker['int8_bytes'] / marker['fp32_bytes']:.2f}x",
-        ]
-    )
+        cos = [np.sum(vectors[("torch fp32", batch)] * vectors[(n, batch)], axis=1) for n in onnx]
+        rows.append([f"cosine to torch, batch {batch} (mean / min)", "reference",
+                     *(f"{c.mean():.5f} / {c.min():.5f}" for c in cos), "", ""])  # fmt: skip
+    fp32_mb, int8_mb = marker["fp32_bytes"] / 2**20, marker["int8_bytes"] / 2**20
+    rows.append(["model weights", f"{fp32_mb:.0f} MB", f"{fp32_mb:.0f} MB", f"{int8_mb:.0f} MB",
+                 "1.00x", f"{int8_mb / fp32_mb:.2f}x"])  # fmt: skip
     print_table(
-        "Embedding: torch fp32 vs ONNX int8 (medians)",
-        ["measure", "torch fp32", "onnx int8", "int8/torch"],
+        "Embedding: torch fp32 vs the ONNX copies (medians)",
+        ["measure", "torch fp32", "onnx fp32", "onnx int8", "fp32/torch", "int8/torch"],
         rows,
     )
     print(
