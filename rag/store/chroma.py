@@ -4,6 +4,7 @@ batching under Chroma's limit, and turning Chroma's own errors into a StoreError
 from __future__ import annotations
 
 import functools
+import logging
 import os
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -16,6 +17,12 @@ if TYPE_CHECKING:
 
 # Chroma refuses batches above ~5461 records.
 MAX_BATCH = 4000
+# HNSW candidates looked at per query. At Chroma's default (100) a query for 40 candidates
+# missed passages ranked ~30th by exact cosine, and which ones varied from one process to the
+# next: an English question's Arabic answer in the dev suite was found in half the runs. At
+# 200 the same queries return the exact top 40 every time.
+SEARCH_EF = 200
+log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -97,3 +104,15 @@ def recorded_dimension(settings: Settings, client: Any) -> int | None:
 def batches(items: list[str], size: int) -> Iterator[list[str]]:
     for lo in range(0, len(items), size):
         yield items[lo : lo + size]
+
+
+def wide_search(collection: Any) -> Any:
+    """`collection` with HNSW's ef_search at least SEARCH_EF (older collections are raised
+    when opened; the setting is kept by the collection)."""
+    try:
+        hnsw = (collection.configuration or {}).get("hnsw") or {}
+        if int(hnsw.get("ef_search") or 0) < SEARCH_EF:
+            collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
+    except Exception as exc:  # a read-only store, or a server without the setting
+        log.warning("ef_search of %s stays as it is (%s)", collection.name, first_line(exc))
+    return collection

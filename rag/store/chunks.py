@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rag.errors import EmbedderMismatch, StoreError
-from rag.store.chroma import MAX_BATCH, batches, first_line, open_client, store_op
+from rag.store.chroma import MAX_BATCH, batches, first_line, open_client, store_op, wide_search
 from rag.store.documents import DocRecord, DocumentWrite, Hit
 from rag.store.values import check_values, record_error
 
@@ -109,9 +109,9 @@ class ChunkStore:
     # --- opening ---------------------------------------------------------------------
     def _collection(self, name: str, extra: dict[str, Any]) -> Any:
         try:
-            return self.client.get_or_create_collection(
+            return wide_search(self.client.get_or_create_collection(
                 name=name, metadata={**self.profile.as_metadata(), **extra}
-            )
+            ))  # fmt: skip
         except Exception as exc:
             raise StoreError(
                 f"cannot open collection '{name}' at {self.location} "
