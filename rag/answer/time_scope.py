@@ -198,7 +198,7 @@ def _picked_only(scope: TimeScope, span: Span | None, language: str) -> TimeScop
     """Only the pickers' range: one that reaches no dated article is "not found", saying
     which dates the archive covers."""
     low, high = scope.filters.date_from, scope.filters.date_to
-    if span is None or not ((high and high < span[0]) or (low and low > span[1])):
+    if span is None or not _outside(low, high, span):
         return scope
     picked = describe(low, high, language)
     text = TEXTS.get(language, TEXTS["en"])["filter"]
@@ -237,7 +237,7 @@ def _explicit(
     filters = replace(picked, date_from=used_start, date_to=used_end)
     notices.insert(0, f"time: {describe(used_start, used_end, language)}{counted}")
     uncovered = ""
-    if (used_end and used_end < span[0]) or (used_start and used_start > span[1]):
+    if _outside(used_start, used_end, span):
         uncovered = texts["covers"].format(start=span[0], end=span[1], asked=asked_words)
     return replace(
         scope,
@@ -246,6 +246,11 @@ def _explicit(
         uncovered=uncovered,
         from_question=(used_start, used_end) != (picked.date_from, picked.date_to),
     )
+
+
+def _outside(start: str | None, end: str | None, span: Span) -> bool:
+    """Does the range start..end (open ends None) miss every day of the archive's span?"""
+    return bool((end and end < span[0]) or (start and start > span[1]))
 
 
 def _iso(day: date | None) -> str | None:

@@ -4,6 +4,7 @@ default, takes the fp32 ONNX copy on a CPU when it is built."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Sequence
@@ -49,7 +50,6 @@ class SentenceTransformerEmbedder(Embedder):
             self.model.half()  # fp16: twice the throughput; e5 vectors agree to ~1e-3
         self.model.max_seq_length = min(self.model.max_seq_length or MAX_WINDOW, MAX_WINDOW)
         self.tokenizer = self.model.tokenizer
-        self._counter: Any = None  # built by the first count_tokens (an ingest; not a question)
         dimension = self.model.get_embedding_dimension()
         if dimension is None:
             raise ModelError(f"{model_id}: the model does not report its vector dimension")
@@ -97,20 +97,19 @@ class SentenceTransformerEmbedder(Embedder):
 
     def count_tokens(self, text: str) -> int:
         counter = self._counter
-        if counter is None:
-            counter = self._counter = self._token_counter()
-        if counter is not False:
+        if counter is not None:
             return len(counter.encode(text, add_special_tokens=False).ids)
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    def _token_counter(self) -> Any:
-        """A private copy of the Rust tokenizer for counting (False without one): the chunker
+    @functools.cached_property
+    def _counter(self) -> Any:
+        """A private copy of the Rust tokenizer for counting (None without one): the chunker
         calls count_tokens for every piece it weighs, and the Python wrapper costs ~40% more
         per call. A copy, because encode() leaves truncation at 512 set on the shared one.
         Built on first use: copying costs ~1.5 s, which a question never needs to pay."""
         backend = getattr(self.tokenizer, "backend_tokenizer", None)
         if backend is None:
-            return False
+            return None
         from tokenizers import Tokenizer
 
         counter = Tokenizer.from_str(backend.to_str())

@@ -26,8 +26,6 @@ log = logging.getLogger(__name__)
 # Bump when the exported graph or the quantisation changes, so stale copies are rebuilt.
 FORMAT_VERSION = 1
 PRECISIONS = ("fp32", "int8")
-ONNX_NAME = "model_int8.onnx"
-MARKER_NAME = "onnx-int8-build.json"  # written last: its presence means "complete"
 OPSET = 17
 BUILD_HINT = "Build it with `rag model build --onnx-int8`, or set RAG_EMBED_BACKEND=torch."
 FP32_HINT = "Build it with `rag model build`, or set RAG_EMBED_BACKEND=torch."
@@ -39,6 +37,10 @@ def onnx_name(precision: str) -> str:
 
 def marker_name(precision: str) -> str:
     return f"onnx-{precision}-build.json"
+
+
+ONNX_NAME = onnx_name("int8")
+MARKER_NAME = marker_name("int8")  # written last: its presence means "complete"
 
 
 def backend_name(precision: str) -> str:
@@ -230,11 +232,6 @@ def build_onnx(model_dir: Path, out_dir: Path, precision: str = "int8") -> Path:
         (tmp / marker_name(precision)).write_text(text, encoding="utf-8")
     log.info("%s ONNX embedder %s: export %.1f s", precision, out_dir, export_s)
     return out_dir
-
-
-def build_onnx_int8(model_dir: Path, out_dir: Path) -> Path:
-    """`build_onnx` for the int8 copy."""
-    return build_onnx(model_dir, out_dir, "int8")
 
 
 def _export_fp32(transformer_dir: Path, out: Path) -> None:
