@@ -2,9 +2,12 @@
 
     .venv/bin/python bench/ingest.py [--arabic 150] [--english 150] [--rounds 3]
                                      [--backends torch,onnx-int8] [--no-langchain]
+                                     [--sentence-vectors both|on|off]
 
 Per embedder backend (torch fp32, ONNX int8): `rag ingest`'s pipeline (read, clean, chunk,
-embed, write Chroma + BM25) and bare `embed_documents` of the very chunks it stored. Then
+embed, write Chroma + BM25), with and without the candidate sentences' vectors
+(RAG_SENTENCE_VECTORS: on, ingest embeds about twice the text), and bare `embed_documents` of
+the very chunks it stored. Then
 the naive LangChain way on the same articles: RecursiveCharacterTextSplitter +
 `Chroma.from_documents` with `HuggingFaceEmbeddings` of the same model. Everything runs in
 one process, alternating each round, so machine noise hits all alike; the table shows
@@ -34,6 +37,8 @@ from rag.wiring import Parts  # noqa: E402
 
 sys.path.insert(0, str(_HERE))
 from common import PeakRSS, median, print_table, require_data, timed, write_corpus  # noqa: E402
+
+NO_SENTENCES = ", no sentence vectors"
 
 
 def run_pipeline(settings: Settings, embedder, corpus: Path):  # type: ignore[no-untyped-def]
@@ -81,6 +86,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--backends", default="torch,onnx-int8", help="embedder backends")
     parser.add_argument("--no-langchain", action="store_true", help="skip the naive pipeline")
+    parser.add_argument(
+        "--sentence-vectors",
+        choices=("both", "on", "off"),
+        default="both",
+        help="pipeline with RAG_SENTENCE_VECTORS on (the default), off, or both side by side",
+    )
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     require_data()
@@ -103,12 +114,18 @@ def main() -> None:
     chunks = naive_chunks = 0
     for round_no in range(args.rounds):
         for backend, (settings, embedder) in engines.items():
-            report, texts, mb = run_pipeline(settings, embedder, corpus)
-            chunks = report.chunks
-            key = f"rag ingest pipeline ({backend})"
-            rates.setdefault(key, []).append(report.chunks / report.seconds)
-            seconds.setdefault(key, []).append(report.seconds)
-            mem.setdefault(key, []).append(mb)
+            for stored in (
+                (True, False)
+                if args.sentence_vectors == "both"
+                else (args.sentence_vectors == "on",)
+            ):
+                flagged = settings.model_copy(update={"sentence_vectors": stored})
+                report, texts, mb = run_pipeline(flagged, embedder, corpus)
+                chunks = report.chunks
+                key = f"rag ingest pipeline ({backend}{'' if stored else NO_SENTENCES})"
+                rates.setdefault(key, []).append(report.chunks / report.seconds)
+                seconds.setdefault(key, []).append(report.seconds)
+                mem.setdefault(key, []).append(mb)
             with PeakRSS() as peak:
                 took, _ = timed(embedder.embed_documents, texts)
             key = f"bare embed_documents ({backend})"
@@ -126,7 +143,7 @@ def main() -> None:
     rows = []
     reference = median(seconds[f"rag ingest pipeline ({backends[0]})"])
     for key in rates:
-        backend = key[key.index("(") + 1 : -1]
+        backend = key[key.index("(") + 1 : -1].removesuffix(NO_SENTENCES)
         bare = median(rates.get(f"bare embed_documents ({backend})", [0.0]))
         ratio = f"{median(rates[key]) / bare:.2f}" if "naive" not in key and bare else "-"
         rows.append(

@@ -11,7 +11,6 @@ import dataclasses
 import logging
 import queue
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +34,7 @@ from rag.errors import RecordError
 from rag.settings import Settings
 from rag.store.chunks import ChunkStore
 from rag.store.documents import Chunk, DocRecord, Document, DocumentWrite
+from rag.store.sentences import sentence_texts
 from rag.store.write_lock import writer_lock
 
 if TYPE_CHECKING:
@@ -209,15 +209,14 @@ class Ingestor:
         engine overrides this with its actor pool)."""
         if self.settings.ingest_workers <= 1:
             for batch in batches:
-                write((batch, self.embedder.embed_documents(chunk_texts(batch))))
+                write((batch, self.embedder.embed_documents(self.embed_texts(batch))))
             return
-        from ingest.workers import EmbedPool
+        from ingest.workers import EmbedPool, in_order
 
         pool = EmbedPool(self.settings, self.settings.ingest_workers)
         try:
-            in_order(
-                batches, lambda b: pool.submit(chunk_texts(b)), pool.result, pool.workers, write
-            )
+            submit = lambda b: pool.submit(self.embed_texts(b))  # noqa: E731
+            in_order(batches, submit, pool.result, pool.workers, write)
         finally:
             pool.close()
 
@@ -332,6 +331,14 @@ class Ingestor:
             yield Work(doc, th, chunks, old)
 
     # --- stage 3: write ---------------------------------------------------------------
+    def embed_texts(self, batch: list[Work]) -> list[str]:
+        return chunk_texts(batch, self.settings.sentence_vectors)
+
+    def _rows(self, work: Work) -> int:
+        """The vectors a document's texts took (`chunk_texts`)."""
+        extra = len(sentence_texts(work.chunks)) if self.settings.sentence_vectors else 0
+        return len(work.chunks) + extra
+
     def _write(
         self,
         item: tuple[list[Work], np.ndarray],
@@ -341,13 +348,13 @@ class Ingestor:
         batch, vectors = item
         writes, offset = [], 0
         for work in batch:
-            n = len(work.chunks)
+            n, size = len(work.chunks), self._rows(work)
+            rows = vectors[offset : offset + size]
+            sentences = rows[n:] if self.settings.sentence_vectors else None
             writes.append(
-                DocumentWrite(
-                    work.doc, work.text_hash, work.chunks, vectors[offset : offset + n], work.old
-                )
+                DocumentWrite(work.doc, work.text_hash, work.chunks, rows[:n], work.old, sentences)
             )
-            offset += n
+            offset += size
         for listener in self.listeners:
             listener.begin_write()  # the marker goes down before the store changes
         try:
@@ -360,7 +367,7 @@ class Ingestor:
                 report.fail(batch[0].doc.origin, exc.reason)
                 return
             half = len(batch) // 2
-            cut = sum(len(work.chunks) for work in batch[:half])
+            cut = sum(self._rows(work) for work in batch[:half])
             self._write((batch[:half], vectors[:cut]), report, tick)
             self._write((batch[half:], vectors[cut:]), report, tick)
             return
@@ -376,28 +383,15 @@ class Ingestor:
             tick(documents=1, chunks=len(work.chunks))
 
 
-def in_order(
-    batches: Iterator[list[Work]],
-    submit: Callable[[list[Work]], Any],
-    result: Callable[[Any], np.ndarray],
-    parallel: int,
-    write: Callable[[Any], None],
-) -> None:
-    """Keep `parallel` batches embedding at once (plus one queued); hand each batch and its
-    vectors to `write` in the order the batches came."""
-    in_flight: deque[tuple[list[Work], Any]] = deque()
-    for batch in batches:
-        in_flight.append((batch, submit(batch)))
-        while len(in_flight) > parallel:
-            done, pending = in_flight.popleft()
-            write((done, result(pending)))
-    while in_flight:
-        done, pending = in_flight.popleft()
-        write((done, result(pending)))
-
-
-def chunk_texts(batch: list[Work]) -> list[str]:
-    return [c.text for work in batch for c in work.chunks]
+def chunk_texts(batch: list[Work], sentences: bool = False) -> list[str]:
+    """What a batch embeds: each document's chunks, then (with `sentences`) their
+    candidate answer sentences (rag/store/sentences.py), document by document."""
+    texts: list[str] = []
+    for work in batch:
+        texts += [c.text for c in work.chunks]
+        if sentences:
+            texts += sentence_texts(work.chunks)
+    return texts
 
 
 def _file_of(where: str) -> str:

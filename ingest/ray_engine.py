@@ -22,9 +22,10 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ingest.pipeline import Ingestor, Prepared, Progress, Work, chunk_texts, in_order
+from ingest.pipeline import Ingestor, Prepared, Progress, Work
 from ingest.readers import Failure, iter_files, read_file, unexpected
 from ingest.report import IngestReport
+from ingest.workers import in_order
 from rag.errors import ConfigError, ModelError
 from rag.settings import Settings
 
@@ -88,7 +89,7 @@ class RayIngestor(Ingestor):
         turns = itertools.cycle(pool)  # round robin; in_order keeps at most one queued each
 
         def submit(batch: list[Work]) -> Any:
-            return next(turns).embed.remote(chunk_texts(batch))
+            return next(turns).embed.remote(self.embed_texts(batch))
 
         def result(ref: Any) -> Any:
             try:

@@ -8,14 +8,18 @@ of the threads, so N workers never oversubscribe the cores.
 from __future__ import annotations
 
 import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from rag.errors import ModelError
 from rag.settings import Settings
+
+B = TypeVar("B")  # a batch of work
 
 # One embedder per worker process, set by the pool's initializer.
 _worker_embedder: Any = None
@@ -63,3 +67,23 @@ class EmbedPool:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def in_order(
+    batches: Iterator[B],
+    submit: Callable[[B], Any],
+    result: Callable[[Any], np.ndarray],
+    parallel: int,
+    write: Callable[[Any], None],
+) -> None:
+    """Keep `parallel` batches embedding at once (plus one queued); hand each batch and its
+    vectors to `write` in the order the batches came."""
+    in_flight: deque[tuple[B, Any]] = deque()
+    for batch in batches:
+        in_flight.append((batch, submit(batch)))
+        while len(in_flight) > parallel:
+            done, pending = in_flight.popleft()
+            write((done, result(pending)))
+    while in_flight:
+        done, pending = in_flight.popleft()
+        write((done, result(pending)))

@@ -110,6 +110,12 @@ class IngestSettings(BaseModel):
         description="Chunk size in embedder tokens (prompt and special tokens included).",
     )
     chunk_overlap: int = Field(40, ge=0, le=200, description="Overlap between chunks in tokens.")
+    sentence_vectors: bool = Field(
+        True,
+        description="Store the vectors of each chunk's candidate answer sentences at ingest "
+        "(ingest embeds about twice the text), so an answer embeds nothing at question time. "
+        "false: they are embedded when a question needs them.",
+    )
     max_file_mb: float = Field(
         100.0, gt=0, description="Files larger than this (in MB) are refused by ingest."
     )
@@ -388,19 +394,6 @@ class Settings(
     See the README's tables for every field."""
 
     model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
-
-
-def dotenv_names(path: Path = Path(".env")) -> list[str]:
-    """The settings a `.env` file (by default the working directory's, as Settings reads it)
-    supplies, by their RAG_ names: those it sets and the environment does not."""
-    if not path.is_file():
-        return []
-    from dotenv import dotenv_values
-
-    fields = {f"RAG_{name.upper()}" for name in Settings.model_fields}
-    environ = {key.upper() for key in os.environ}
-    keys = {key.upper() for key in dotenv_values(path)}
-    return sorted(keys & fields - environ)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -199,7 +199,10 @@ def store_snapshot(data: Path, embedder: Embedder, **overrides: object) -> dict[
     chunks = list(store.iter_chunks(include_text=False))
     registry = list(store.iter_registry())
     index = Bm25Index.open(s, store, verify_ids=True)
+    sentences = store.sentences.collection.get(include=["metadatas"])
     return {
+        "sentences": sorted(sentences["ids"]),
+        "sentence_chunks": {m["chunk_id"] for m in sentences["metadatas"] or []},
         "docs": sorted(m["doc_id"] for m in registry),
         "chunk_ids": sorted(cid for cid, _, _ in chunks),
         "count": store.count(),
@@ -210,13 +213,16 @@ def store_snapshot(data: Path, embedder: Embedder, **overrides: object) -> dict[
 
 
 def assert_consistent(snap: dict[str, object]) -> None:
-    """No orphans, no dangling registry entries, no duplicates, BM25 in step with Chroma."""
+    """No orphans (chunks or sentence vectors), no dangling registry entries, no duplicates,
+    BM25 in step with Chroma."""
     chunk_ids = snap["chunk_ids"]
     assert isinstance(chunk_ids, list)
     assert snap["count"] == len(chunk_ids) == len(set(chunk_ids))
     assert snap["chunk_docs"] <= set(snap["docs"])  # type: ignore[arg-type,operator]
     assert set(chunk_ids) == snap["listed"]
     assert snap["bm25"] == chunk_ids
+    # Candidate-sentence vectors (rag/store/sentences.py) belong to stored chunks only.
+    assert snap["sentence_chunks"] <= set(chunk_ids)  # type: ignore[operator]
 
 
 @pytest.fixture()

@@ -238,6 +238,7 @@ def _snapshot(data: Path, embedder) -> dict[str, object]:
         "from conftest import store_snapshot; from fakes import HashEmbedder;"
         f"s = store_snapshot(__import__('pathlib').Path({str(data)!r}), HashEmbedder());"
         "s['chunk_docs'] = sorted(s['chunk_docs']); s['listed'] = sorted(s['listed']);"
+        "s['sentence_chunks'] = sorted(s['sentence_chunks']);"
         "print(json.dumps(s))"
     )
     out = subprocess.run(
@@ -245,7 +246,8 @@ def _snapshot(data: Path, embedder) -> dict[str, object]:
     )
     assert out.returncode == 0, out.stderr
     snap = json.loads(out.stdout)
-    snap["chunk_docs"], snap["listed"] = set(snap["chunk_docs"]), set(snap["listed"])
+    for key in ("chunk_docs", "listed", "sentence_chunks"):
+        snap[key] = set(snap[key])
     return snap
 
 

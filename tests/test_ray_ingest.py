@@ -46,7 +46,7 @@ def mixed_corpus(root: Path, english: int = 30, arabic: int = 40) -> Path:
 
 
 def snapshot(store: ChunkStore) -> dict[str, Any]:
-    """Every chunk (text, metadata, vector) and registry entry, by id."""
+    """Every chunk (text, metadata, vector), registry entry and sentence vector, by id."""
     got = store.chunks.get(include=["documents", "metadatas", "embeddings"])
     chunks = {
         cid: (text, meta, np.asarray(vec))
@@ -55,7 +55,12 @@ def snapshot(store: ChunkStore) -> dict[str, Any]:
         )
     }
     registry = {m["doc_id"]: m for m in store.iter_registry()}
-    return {"chunks": chunks, "registry": registry}
+    got = store.sentences.collection.get(include=["metadatas", "embeddings"])
+    sentences = {
+        sid: (meta, np.asarray(vec))
+        for sid, meta, vec in zip(got["ids"], got["metadatas"], got["embeddings"], strict=True)
+    }
+    return {"chunks": chunks, "registry": registry, "sentences": sentences}
 
 
 def assert_same_store(a: dict[str, Any], b: dict[str, Any]) -> None:
@@ -65,6 +70,11 @@ def assert_same_store(a: dict[str, Any], b: dict[str, Any]) -> None:
         assert text == other_text and meta == other_meta, cid
         assert float(vec @ other_vec) >= 0.9999, cid
     assert a["registry"] == b["registry"]
+    # The candidate sentences' vectors (rag/store/sentences.py) are embedded by the same
+    # actors and written by the same writer.
+    assert a["sentences"] and sorted(a["sentences"]) == sorted(b["sentences"])
+    for sid, (meta, vec) in a["sentences"].items():
+        assert meta == b["sentences"][sid][0] and float(vec @ b["sentences"][sid][1]) >= 0.9999
 
 
 def report_json(report: Any) -> dict[str, Any]:

@@ -143,7 +143,7 @@ def test_data_dir_running_out_of_space_stops_before_the_disk_is_full(tmp_path, e
     steps, data = on_small_disk(
         tmp_path,
         """
-        mount -t tmpfs -o size=4m tmpfs "$RAG_DATA_DIR"
+        mount -t tmpfs -o size=6m tmpfs "$RAG_DATA_DIR"
         step seed rag ingest "$SAMPLES" --json
         step full rag ingest "$BIG" --json
         step ask rag ask "$Q"

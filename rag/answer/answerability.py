@@ -50,6 +50,9 @@ SIDE_FEATURES = (
     # (contextual word vectors, any wording or language: rag.answer.alignment)
     "align_mean",  # mean over question words of the best contextual cosine in the window
     "align_missing",  # rarity of the rarest question word the window does not align
+    "peak",  # best sentence cosine minus the mean of the side's other candidate sentences:
+    # one sentence that stands out answers; a topic the whole passage shares does not
+    "peak_passage",  # the same within the best sentence's own passage
     "present",  # 1 when the passages have this side at all
 )
 # What a side's model may read: its side's features (without "present") and the number
@@ -62,6 +65,7 @@ FEATURES = (
     "bm25_agree",  # the best dense passage is also a BM25 hit
 )
 ALIGN_FEATURES = ("align_coverage", "align_mean", "align_missing")
+SOFT_FEATURES = ("soft_coverage", "soft_mean")
 # Stand-ins for a side the passages do not have (a monolingual archive).
 ABSENT = {"cos": 0.7, "passage_cos": 0.7, "soft_mean": 0.7, "align_mean": 0.5}
 TOP_WINDOWS = 3  # evidence windows tried per side: its best sentences by cosine
@@ -80,7 +84,7 @@ class Lexicon(NamedTuple):
     the question and the evidence are embedded with."""
 
     rarity: Rarity
-    word_vectors: WordVectors
+    word_vectors: WordVectors | None  # None: soft matching is not read (features left at 0)
     word_states: WordStatesOf | None  # None: alignment is not read (features left at NOTHING)
     query_prompt: str = "query: "
     passage_prompt: str = "passage: "
@@ -106,8 +110,7 @@ def features(
     rarity, word_vectors = lexicon.rarity, lexicon.word_vectors
     terms = focus_terms(question)
     weights = rarity([t.stem for t in terms])
-    words = content_words(question)
-    qwords = word_vectors(words)
+    qwords = word_vectors(content_words(question)) if word_vectors else None
     states_of = lexicon.word_states
     qstates = states_of([question], lexicon.query_prompt)[0] if states_of else None
     numbers = [t for t in terms if t.is_number]
@@ -138,7 +141,11 @@ def features(
         for sent, window, wstates in zip(best_sents, windows, states, strict=True):
             index = index_text(window)
             cov, missing = coverage(terms, index, weights, cross)
-            soft, mean = _soft(qwords, word_vectors(content_words(window)))
+            soft, mean = (
+                _soft(qwords, word_vectors(content_words(window)))
+                if word_vectors and qwords is not None
+                else (0.0, 0.0)
+            )
             numbers_stated = numbers_stated or all(t.stem in index.stems for t in numbers)
             found["coverage"] = max(found["coverage"], cov)
             found["missing_weight"] = min(found["missing_weight"], missing)
@@ -159,6 +166,7 @@ def features(
             if best_where is None or strength > best_where[0]:
                 best_where = (strength, sent)
         values |= {
+            **_peaks(side, on_side),
             f"{side}_cos": max((s.cos for s in on_side), default=ABSENT["cos"]),
             f"{side}_passage_cos": max(
                 (p.dense_score for p in side_passages), default=ABSENT["passage_cos"]
@@ -175,6 +183,20 @@ def features(
         return values, None
     sent = best_where[1]
     return values, (sent.n, sent.start, sent.end)
+
+
+def _peaks(side: str, on_side: Sequence[Sentence]) -> dict[str, float]:
+    """How far the side's best sentence stands out: from the side's other candidate
+    sentences, and from the other sentences of its own passage (0 with nothing to compare)."""
+    if not on_side:
+        return {f"{side}_peak": 0.0, f"{side}_peak_passage": 0.0}
+    best = max(on_side, key=lambda s: s.cos)
+    rest = [s.cos for s in on_side if s is not best]
+    own = [s.cos for s in on_side if s is not best and s.n == best.n]
+    return {
+        f"{side}_peak": best.cos - float(np.mean(rest)) if rest else 0.0,
+        f"{side}_peak_passage": best.cos - float(np.mean(own)) if own else 0.0,
+    }
 
 
 def _soft(question_words: np.ndarray, window_words: np.ndarray) -> tuple[float, float]:

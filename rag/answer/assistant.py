@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.answer.answerability import ALIGN_FEATURES, AnswerabilityModel, Lexicon
+from rag.answer.answerability import ALIGN_FEATURES, SOFT_FEATURES, AnswerabilityModel, Lexicon
 from rag.answer.evidence import Evidence
 from rag.answer.extractive import (
     ScoredSentence,
@@ -34,7 +34,7 @@ from rag.answer.rewrite import Writer, grounded_answer
 from rag.answer.time_scope import ArchiveSpan
 from rag.answer.timed import timed_evidence
 from rag.answer.translate import Translator
-from rag.answer.word_vectors import StatesCache, sentence_vectors, word_vectors
+from rag.answer.word_vectors import StatesCache, StoredSentences, sentence_vectors, word_vectors
 from rag.embedder import Embedder
 from rag.errors import InputError
 from rag.options import MAX_K, AskMode, RetrieverMode, bounded_int
@@ -79,10 +79,11 @@ class Assistant:
         self.chat_model = chat_model
         self.prompts = prompts or load_prompts(settings.prompts_dir)
         self.answerability = answerability or AnswerabilityModel.load(settings.answerability_model)
-        self.sentence_vectors = sentence_vectors(embedder)
+        self.sentence_vectors = StoredSentences(sentence_vectors(embedder), store.sentence_vectors)
         self.lexicon = Lexicon(
             self.retriever.bm25.rarity,
-            word_vectors(embedder),
+            # Single-word vectors (soft matching) cost a forward pass per word: only when read.
+            word_vectors(embedder) if self.answerability.reads(*SOFT_FEATURES) else None,
             # Contextual word states cost a forward pass per window: only when read.
             StatesCache(embedder) if self.answerability.reads(*ALIGN_FEATURES) else None,
             embedder.query_prompt,
@@ -199,12 +200,15 @@ class Assistant:
         question answered without it go unanswered)."""
         judge, words = self.answerability.judge, self.lexicon
         if not translation:
-            sentences = score_sentences(question, qvec, passages, self.sentence_vectors)
+            embed = self.sentence_vectors.of([p.chunk_id for p in passages])
+            sentences = score_sentences(question, qvec, passages, embed)
             return judge(question, language, passages, sentences, words), sentences
         other = other_language(language)
         tvec = self.embedder.embed_query(translation)
         own, theirs = score_sentences_for(
-            [(question, qvec), (translation, tvec)], passages, self.sentence_vectors
+            [(question, qvec), (translation, tvec)],
+            passages,
+            self.sentence_vectors.of([p.chunk_id for p in passages]),
         )
         # The passages' cosines with the translation, for its side of the check.
         hits = self.store.get_chunks([p.chunk_id for p in passages])

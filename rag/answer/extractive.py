@@ -17,13 +17,11 @@ from rag.embedder import Embedder
 from rag.retrieve.retriever import Passage
 from rag.text.analysis import analyze
 from rag.text.polarity import opposes
-from rag.text.sentences import split_sentences
+from rag.text.sentences import candidate_spans
 
 if TYPE_CHECKING:
     from rag.settings import Settings
 
-# Sentences considered per passage: news puts the facts first, and this bounds the cost.
-MAX_SENTENCES_PER_PASSAGE = 12
 LEXICAL_WEIGHT = 0.1
 
 
@@ -55,9 +53,8 @@ def score_sentences_for(
     """The candidate sentences scored against each (question, vector), embedded once."""
     candidates: list[tuple[int, int, int, str]] = []
     for n, passage in enumerate(passages, start=1):
-        for span in split_sentences(passage.text)[:MAX_SENTENCES_PER_PASSAGE]:
-            if len(span.text) >= 12:
-                candidates.append((n, span.start, span.end, span.text))
+        for span in candidate_spans(passage.text):
+            candidates.append((n, span.start, span.end, span.text))
     if not candidates:
         return [[] for _ in questions]
     texts = [c[3] for c in candidates]

@@ -1,15 +1,18 @@
 """Cached e5 vectors of short texts the answer step embeds again and again: single words
 (the answerability check's soft word matching), candidate sentences (a passage that
-answers one question is retrieved for the next ones too) and the contextual word states of
+answers one question is retrieved for the next ones too; ingest stores them, and
+`StoredSentences` reads those first) and the contextual word states of
 questions and evidence windows (word alignment). Each text is embedded once per process
 while the cache holds it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
+
+from rag.store.sentences import sentence_key
 
 if TYPE_CHECKING:
     from rag.embedder import Embedder, WordStates
@@ -59,6 +62,34 @@ class VectorCache:
         if not texts:
             return np.zeros((0, embedder.dimension), dtype=np.float32)
         return np.stack([found[t] for t in texts])
+
+
+class StoredSentences:
+    """Candidate sentences' vectors for the passages of one question: those ingest stored
+    (`read`: chunk ids -> vectors by text hash), the rest from `cache` (embedded)."""
+
+    def __init__(
+        self, cache: VectorCache, read: Callable[[Sequence[str]], dict[str, np.ndarray]]
+    ) -> None:
+        self.cache = cache
+        self.read = read
+
+    def of(self, chunk_ids: Sequence[str]) -> Callable[[Sequence[str]], np.ndarray]:
+        """`embed(texts)` for these chunks' sentences: one store read, then only what it
+        lacks is embedded (a store ingested without them, a sentence of another text)."""
+        stored = self.read(chunk_ids)
+
+        def embed(texts: Sequence[str]) -> np.ndarray:
+            keys = [sentence_key(t) for t in texts]
+            missing = [t for t, key in zip(texts, keys, strict=True) if key not in stored]
+            made = dict(zip(missing, self.cache(missing), strict=True)) if missing else {}
+            if not texts:
+                return self.cache([])
+            return np.stack(
+                [stored[k] if k in stored else made[t] for t, k in zip(texts, keys, strict=True)]
+            )
+
+        return embed
 
 
 def word_vectors(embedder: Embedder) -> VectorCache:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
@@ -14,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from rag.errors import RagError
-from rag.settings import Settings, dotenv_names, load_settings
+from rag.settings import Settings, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,6 +26,19 @@ app = typer.Typer(
     help="Ask questions about Arabic and English news articles, with cited answers.",
 )
 err_console = Console(stderr=True)
+
+
+def dotenv_names(path: Path = Path(".env")) -> list[str]:
+    """The settings a `.env` file (by default the working directory's, as Settings reads it)
+    supplies, by their RAG_ names: those it sets and the environment does not."""
+    if not path.is_file():
+        return []
+    from dotenv import dotenv_values
+
+    fields = {f"RAG_{name.upper()}" for name in Settings.model_fields}
+    environ = {key.upper() for key in os.environ}
+    keys = {key.upper() for key in dotenv_values(path)}
+    return sorted(keys & fields - environ)
 
 
 def edge(fn: F) -> F:

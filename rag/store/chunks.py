@@ -1,8 +1,10 @@
 """The Chroma store: chunks with their vectors, and a registry of ingested documents.
 
-Two collections per name: `<name>` holds the chunks; `<name>__docs` holds one record per
-document (content hash, chunk ids) and one per distinct text (for duplicate detection).
-Both live in Chroma so a Chroma server is the whole state, whoever ingests into it.
+Three collections per name: `<name>` holds the chunks; `<name>__docs` holds one record per
+document (content hash, chunk ids) and one per distinct text (for duplicate detection);
+`<name>__sentences` the vectors of the chunks' candidate answer sentences
+(rag/store/sentences.py). All live in Chroma so a Chroma server is the whole state,
+whoever ingests into it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import json
 import logging
 import shutil
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,6 +20,8 @@ import numpy as np
 from rag.errors import EmbedderMismatch, StoreError
 from rag.store.chroma import MAX_BATCH, batches, first_line, open_client, store_op, wide_search
 from rag.store.documents import DocRecord, DocumentWrite, Hit
+from rag.store.profile import StoreProfile
+from rag.store.sentences import THIN_GRAPH, SentenceVectors
 from rag.store.values import check_values, record_error
 
 if TYPE_CHECKING:
@@ -26,43 +29,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
 # What one stored chunk costs on disk (vector, text, metadata, index, write-ahead log),
 # measured at ~11 KB with the default chunking; doubled for headroom.
 BYTES_PER_CHUNK = 24_000
+# One stored candidate-sentence vector (rag/store/sentences.py): ~3.6 KB measured (80
+# articles, 187 chunks, 1,134 sentences: 6.7 MB against 2.6 MB without), doubled.
+BYTES_PER_SENTENCE = 7_200
 _MB = 1024 * 1024
-
-
-@dataclass(frozen=True)
-class StoreProfile:
-    """What built a collection: recorded on it, checked whenever it is opened."""
-
-    embed_model: str
-    dimension: int
-    chunk_tokens: int
-    chunk_overlap: int
-    embed_backend: str = "torch"
-
-    @classmethod
-    def of(cls, settings: Settings, dimension: int) -> StoreProfile:
-        """The profile the configured embedder and chunking give a collection."""
-        return cls(
-            settings.embed_model,
-            dimension,
-            settings.chunk_tokens,
-            settings.chunk_overlap,
-            settings.embed_backend,
-        )
-
-    def as_metadata(self) -> dict[str, Any]:
-        return {
-            "embed_model": self.embed_model,
-            "dimension": self.dimension,
-            "chunk_tokens": self.chunk_tokens,
-            "chunk_overlap": self.chunk_overlap,
-            "embed_backend": self.embed_backend,
-            "schema": SCHEMA_VERSION,
-        }
 
 
 class ChunkStore:
@@ -74,9 +47,13 @@ class ChunkStore:
         self.name = settings.collection
         self.location = settings.chroma_url or str(settings.chroma_path)
         self.client = client if client is not None else open_client(settings)
-        self.chunks = self._collection(self.name, {"hnsw:space": "cosine"})
-        self.registry = self._collection(f"{self.name}__docs", {"hnsw:space": "l2"})
+        self._open()
         self._check_profile()
+
+    def _open(self) -> None:
+        self.chunks = wide_search(self._collection(self.name, {"hnsw:space": "cosine"}))
+        self.registry = self._collection(f"{self.name}__docs", {"hnsw:space": "l2"})
+        self.sentences = SentenceVectors(self._collection(f"{self.name}__sentences", THIN_GRAPH))
 
     def where_hint(self) -> str:
         """What to check when the store fails: the server, or the data dir's disk."""
@@ -88,7 +65,7 @@ class ChunkStore:
             "once fixed, the store works again and a re-run ingest resumes."
         )
 
-    def ensure_space(self, chunks: int) -> None:
+    def ensure_space(self, chunks: int, sentences: int = 0) -> None:
         """Refuse to write when the disk would be left under RAG_MIN_FREE_MB.
 
         Chroma cannot compact its write-ahead log on a full disk, and then every query
@@ -97,7 +74,11 @@ class ChunkStore:
         if self.settings.chroma_url or self.settings.min_free_mb <= 0:
             return
         free = shutil.disk_usage(self.settings.chroma_path).free
-        need = self.settings.min_free_mb * _MB + chunks * BYTES_PER_CHUNK
+        need = (
+            self.settings.min_free_mb * _MB
+            + chunks * BYTES_PER_CHUNK
+            + sentences * BYTES_PER_SENTENCE
+        )
         if free < need:
             raise StoreError(
                 f"RAG_DATA_DIR={self.settings.data_dir}: only {free / _MB:.1f} MB free on its "
@@ -109,9 +90,9 @@ class ChunkStore:
     # --- opening ---------------------------------------------------------------------
     def _collection(self, name: str, extra: dict[str, Any]) -> Any:
         try:
-            return wide_search(self.client.get_or_create_collection(
+            return self.client.get_or_create_collection(
                 name=name, metadata={**self.profile.as_metadata(), **extra}
-            ))  # fmt: skip
+            )
         except Exception as exc:
             raise StoreError(
                 f"cannot open collection '{name}' at {self.location} "
@@ -171,14 +152,13 @@ class ChunkStore:
         )
 
     def reset(self) -> None:
-        """Drop both collections and recreate them empty (`rag ingest --rebuild`)."""
-        for name in (self.name, f"{self.name}__docs"):
+        """Drop the collections and recreate them empty (`rag ingest --rebuild`)."""
+        for name in (self.name, f"{self.name}__docs", f"{self.name}__sentences"):
             try:
                 self.client.delete_collection(name)
             except Exception:  # absent collection: nothing to drop
                 log.debug("collection %s did not exist", name)
-        self.chunks = self._collection(self.name, {"hnsw:space": "cosine"})
-        self.registry = self._collection(f"{self.name}__docs", {"hnsw:space": "l2"})
+        self._open()
 
     # --- registry --------------------------------------------------------------------
     @store_op("reading the document registry")
@@ -223,7 +203,10 @@ class ChunkStore:
         check_values(items)
         chunks = [c for item in items for c in item.chunks]
         vectors = np.concatenate([np.asarray(item.vectors) for item in items])
-        self.ensure_space(len(chunks))
+        self.ensure_space(
+            len(chunks),
+            sum(len(i.sentence_vectors) for i in items if i.sentence_vectors is not None),
+        )
         removed: list[list[str]] = []
         stale_texts: list[str] = []
         for item in items:
@@ -257,8 +240,12 @@ class ChunkStore:
                     documents=[c.text for c in part],
                     metadatas=[dict(c.metadata) for c in part],
                 )
+            for item in items:
+                if item.sentence_vectors is not None:
+                    self.sentences.write(item.chunks, item.sentence_vectors)
             for ids_part in batches(stale, MAX_BATCH):
                 self.chunks.delete(ids=ids_part)
+            self.sentences.delete_chunks(stale)
             for ids_part in batches(stale_texts, MAX_BATCH):
                 self.registry.delete(ids=ids_part)
             for lo in range(0, len(ids), MAX_BATCH):
@@ -303,6 +290,7 @@ class ChunkStore:
                 self.chunks.delete(ids=part)
             for part in batches(doc_ids, 500):
                 self.chunks.delete(where={"doc_id": {"$in": part}})
+            self.sentences.delete_documents(doc_ids)
             for part in batches(texts + [f"doc:{d}" for d in doc_ids], MAX_BATCH):
                 self.registry.delete(ids=part)
         except Exception as exc:
@@ -378,6 +366,11 @@ class ChunkStore:
         rows = zip(res["ids"], res["documents"], res["metadatas"], res["embeddings"], strict=True)
         by_id = {i: Hit(i, t, m, 0.0, np.asarray(e, dtype=np.float32)) for i, t, m, e in rows}
         return [by_id[i] for i in chunk_ids if i in by_id]
+
+    @store_op("reading sentence vectors")
+    def sentence_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of these chunks' candidate sentences, by text hash."""
+        return self.sentences.read(chunk_ids)
 
     @store_op("searching the store")
     def query(

@@ -96,6 +96,9 @@ class DocumentWrite:
     chunks: Sequence[Chunk]
     vectors: np.ndarray
     old: DocRecord | None
+    # Its chunks' candidate sentences' vectors (rows as rag.store.sentences.sentence_texts),
+    # or None when ingest does not store them (RAG_SENTENCE_VECTORS=false).
+    sentence_vectors: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

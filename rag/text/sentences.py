@@ -40,6 +40,19 @@ def split_sentences(text: str, min_chars: int = 2) -> list[Span]:
     return spans
 
 
+# The candidate answer sentences of a passage: its first sentences (news puts the facts
+# first, and this bounds the cost) of at least MIN_CANDIDATE_CHARS characters.
+MAX_CANDIDATES = 12
+MIN_CANDIDATE_CHARS = 12
+
+
+def candidate_spans(text: str) -> list[Span]:
+    """The sentences of a passage the extractive answer may quote; their vectors are
+    stored at ingest (rag/store/sentences.py) or embedded when a question needs them."""
+    spans = split_sentences(text)[:MAX_CANDIDATES]
+    return [span for span in spans if len(span.text) >= MIN_CANDIDATE_CHARS]
+
+
 def with_neighbours(spans: list[Span], i: int) -> str:
     """Sentence i with the sentences before and after it: news often names the subject one
     sentence earlier, so a claim or an answer is judged against this window."""

@@ -1,0 +1,94 @@
+"""Stored vectors of the chunks' candidate answer sentences: the `<name>__sentences`
+collection.
+
+The extractive answer scores every candidate sentence of the retrieved passages against
+the question (rag/answer/extractive.py). Embedding them at question time cost ~20x the
+retrieval; ingest embeds them once, with their chunks, and a question reads them by id.
+One record per sentence: id `<chunk_id>#s<i>`, its vector, and the chunk, document and
+text hash it belongs to. The vectors are an accelerator, never the truth: a sentence whose
+record is absent (a store ingested without them, a cut-short write) or whose text hash
+differs is embedded at question time, so answers are the same either way.
+
+The collection is only ever read by id, never searched: its HNSW graph is built as thin as
+Chroma allows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from rag.store.chroma import MAX_BATCH, batches
+from rag.store.documents import Chunk
+from rag.text.sentences import MAX_CANDIDATES, candidate_spans
+
+# Never searched: the thinnest graph Chroma builds, cheap to insert into.
+THIN_GRAPH = {"hnsw:space": "cosine", "hnsw:M": 4, "hnsw:construction_ef": 8}
+
+
+def sentence_key(text: str) -> str:
+    """What a stored vector is checked against: the sentence's text hash."""
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def sentence_texts(chunks: Sequence[Chunk]) -> list[str]:
+    """The candidate sentences of each chunk in turn: the rows of its stored vectors."""
+    return [span.text for chunk in chunks for span in candidate_spans(chunk.text)]
+
+
+class SentenceVectors:
+    """The `<name>__sentences` collection of one store."""
+
+    def __init__(self, collection: Any) -> None:
+        self.collection = collection
+
+    def write(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        """Upsert the candidate sentences' vectors of `chunks` (rows as `sentence_texts`)."""
+        ids: list[str] = []
+        metadatas: list[dict[str, Any]] = []
+        for chunk in chunks:
+            for i, span in enumerate(candidate_spans(chunk.text)):
+                ids.append(f"{chunk.chunk_id}#s{i}")
+                metadatas.append(
+                    {
+                        "chunk_id": chunk.chunk_id,
+                        "doc_id": chunk.doc_id,
+                        "key": sentence_key(span.text),
+                    }
+                )
+        if len(ids) != len(vectors):
+            raise ValueError(f"{len(ids)} candidate sentences but {len(vectors)} vectors")
+        for lo in range(0, len(ids), MAX_BATCH):
+            self.collection.upsert(
+                ids=ids[lo : lo + MAX_BATCH],
+                embeddings=np.asarray(vectors[lo : lo + MAX_BATCH], dtype=np.float32).tolist(),
+                metadatas=metadatas[lo : lo + MAX_BATCH],
+            )
+
+    def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
+        for part in batches(list(chunk_ids), MAX_BATCH // MAX_CANDIDATES):
+            self.collection.delete(
+                ids=[f"{cid}#s{i}" for cid in part for i in range(MAX_CANDIDATES)]
+            )
+
+    def delete_documents(self, doc_ids: Sequence[str]) -> None:
+        for part in batches(list(doc_ids), 500):
+            self.collection.delete(where={"doc_id": {"$in": part}})
+
+    def read(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of these chunks' candidate sentences, by `sentence_key`."""
+        if not chunk_ids:
+            return {}
+        ids = [f"{cid}#s{i}" for cid in dict.fromkeys(chunk_ids) for i in range(MAX_CANDIDATES)]
+        res = self.collection.get(ids=ids, include=["metadatas", "embeddings"])
+        vectors = res["embeddings"] if res["embeddings"] is not None else []
+        return {
+            meta["key"]: np.asarray(vector, dtype=np.float32)
+            for meta, vector in zip(res["metadatas"] or [], vectors, strict=True)
+        }
+
+    def count(self) -> int:
+        return int(self.collection.count())
