@@ -112,7 +112,9 @@ def questions(store: ChunkStore, n: int) -> list[str]:
         if lang in titles and meta.get("title") and len(titles[lang]) < n:
             titles[lang].append(str(meta["title"]))
     mixed = [t for pair in zip(titles["ar"], titles["en"], strict=False) for t in pair]
-    return (FIXED + mixed)[:n]
+    shorter = min(len(titles["ar"]), len(titles["en"]))
+    rest = titles["ar"][shorter:] + titles["en"][shorter:]  # a one-language store
+    return (FIXED + mixed + rest)[:n]
 
 
 def measure(stores: dict[int, Settings], qs: list[str]) -> dict[int, dict[str, list[float]]]:
@@ -135,15 +137,21 @@ def measure(stores: dict[int, Settings], qs: list[str]) -> dict[int, dict[str, l
     steps = {n: {k: [] for k in keys} for n in stores}  # type: dict[int, dict[str, list[float]]]
     for q in qs:
         for n, parts in wired.items():
+            # Each step embeds the question afresh, as a new question would be: the
+            # embedder's memory of recent questions is for one question's several steps.
+            embedder.__dict__.pop("_recent_queries", None)
             t0 = time.perf_counter()
             vec = embedder.embed_query(q)
             t1 = time.perf_counter()
             parts.store.query(vec, parts.settings.top_k)
             t2 = time.perf_counter()
+            embedder.__dict__.pop("_recent_queries", None)
             parts.retriever.retrieve(q)
             t3 = time.perf_counter()
+            embedder.__dict__.pop("_recent_queries", None)
             parts.assistant.ask(q)
             t4 = time.perf_counter()
+            embedder.__dict__.pop("_recent_queries", None)
             embedding[n].ask(q)
             t5 = time.perf_counter()
             times = (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)
