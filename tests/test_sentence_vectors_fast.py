@@ -144,3 +144,6 @@ def test_the_texts_ingest_embeds_are_the_chunks_then_their_sentences() -> None:
         "First sentence of the story here.",
         "Second sentence follows it now.",
     ]
+    # Overlapping chunks share sentences: each is embedded once for the document.
+    second = Chunk("c2", "d", 1, 34, len(text), text[34:])
+    assert sentence_texts([chunk, second]) == sentence_texts([chunk])

@@ -35,8 +35,10 @@ def sentence_key(text: str) -> str:
 
 
 def sentence_texts(chunks: Sequence[Chunk]) -> list[str]:
-    """The candidate sentences of each chunk in turn: the rows of its stored vectors."""
-    return [span.text for chunk in chunks for span in candidate_spans(chunk.text)]
+    """The distinct candidate sentences of a document's chunks, in order: the rows of its
+    stored vectors (a sentence in two overlapping chunks is embedded once)."""
+    spans = (span.text for chunk in chunks for span in candidate_spans(chunk.text))
+    return list(dict.fromkeys(spans))
 
 
 class SentenceVectors:
@@ -47,10 +49,16 @@ class SentenceVectors:
 
     def write(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         """Upsert the candidate sentences' vectors of `chunks` (rows as `sentence_texts`)."""
+        texts = sentence_texts(chunks)
+        if len(texts) != len(vectors):
+            raise ValueError(f"{len(texts)} candidate sentences but {len(vectors)} vectors")
+        row = {text: i for i, text in enumerate(texts)}
         ids: list[str] = []
         metadatas: list[dict[str, Any]] = []
+        rows: list[int] = []
         for chunk in chunks:
             for i, span in enumerate(candidate_spans(chunk.text)):
+                rows.append(row[span.text])
                 ids.append(f"{chunk.chunk_id}#s{i}")
                 metadatas.append(
                     {
@@ -59,12 +67,11 @@ class SentenceVectors:
                         "key": sentence_key(span.text),
                     }
                 )
-        if len(ids) != len(vectors):
-            raise ValueError(f"{len(ids)} candidate sentences but {len(vectors)} vectors")
+        stored = np.asarray(vectors, dtype=np.float32)[rows] if rows else np.zeros((0, 1))
         for lo in range(0, len(ids), MAX_BATCH):
             self.collection.upsert(
                 ids=ids[lo : lo + MAX_BATCH],
-                embeddings=np.asarray(vectors[lo : lo + MAX_BATCH], dtype=np.float32).tolist(),
+                embeddings=stored[lo : lo + MAX_BATCH].tolist(),
                 metadatas=metadatas[lo : lo + MAX_BATCH],
             )
 
