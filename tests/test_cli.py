@@ -33,6 +33,7 @@ def test_ingest_json_stats_and_ask(tmp_path):
     stats = json.loads(rag("stats", "--json", data_dir=data).stdout)
     assert stats["documents"] == 5
     assert stats["chunks"] == report["chunks"]
+    assert stats["sentence_vectors"] > stats["chunks"]  # each chunk's candidate sentences
     assert stats["languages"] == {"ar": 3, "en": 2}
     assert stats["embed_model"] == "intfloat/multilingual-e5-small"
     assert stats["embed_backend"] == "auto"

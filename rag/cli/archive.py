@@ -28,7 +28,8 @@ def stats(
         print_json(data)
         return
     table = Table(show_header=False, box=None)
-    for key in ("documents", "chunks", "embed_model", "embed_backend", "store", "collection"):
+    keys = ("documents", "chunks", "sentence_vectors", "embed_model", "embed_backend")
+    for key in (*keys, "store", "collection"):
         table.add_row(key, escape("not recorded" if data[key] is None else str(data[key])))
     languages = ", ".join(f"{k} {v}" for k, v in data["languages"].items())
     table.add_row("languages", escape(languages))

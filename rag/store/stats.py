@@ -9,7 +9,8 @@ from rag.store.chunks import ChunkStore
 
 
 def corpus_stats(store: ChunkStore) -> dict[str, Any]:
-    """Documents, chunks, languages, sources, date range, embed model, location, last ingest."""
+    """Documents, chunks, sentence vectors, languages, sources, date range, embed model,
+    location, last ingest."""
     languages: Counter[str] = Counter()
     sources: Counter[str] = Counter()
     dates: list[str] = []
@@ -24,6 +25,9 @@ def corpus_stats(store: ChunkStore) -> dict[str, Any]:
     return {
         "documents": documents,
         "chunks": store.count(),
+        # Stored candidate-sentence vectors (rag/store/sentences.py); 0: a store ingested
+        # before them or with RAG_SENTENCE_VECTORS=false, whose answers embed sentences.
+        "sentence_vectors": store.sentences.count(),
         "languages": dict(languages.most_common()),
         "sources": dict(sources.most_common()),
         "date_range": [min(dates), max(dates)] if dates else None,
