@@ -29,7 +29,7 @@ from ingest.cli import run_ingest  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from rag.store.chroma import MAX_BATCH  # noqa: E402
 from rag.store.chunks import ChunkStore  # noqa: E402
-from rag.text.sentences import MAX_CANDIDATES  # noqa: E402
+from rag.store.sentences import sentence_ids  # noqa: E402
 from rag.wiring import Parts  # noqa: E402
 
 sys.path.insert(0, str(_HERE))
@@ -92,7 +92,7 @@ def derive_store(big: ChunkStore, settings: Settings, target: int) -> int:
                 embeddings=res["embeddings"],
                 documents=res["documents"],
             )
-            sids = [f"{c}#s{i}" for c in res["ids"] for i in range(MAX_CANDIDATES)]
+            sids = sentence_ids(res["ids"])
             for slo in range(0, len(sids), MAX_BATCH):
                 got = big.sentences.collection.get(
                     ids=sids[slo : slo + MAX_BATCH], include=["metadatas", "embeddings"]

@@ -16,9 +16,9 @@ from ingest.pipeline import Ingestor
 from rag.answer.answerability import AnswerabilityModel
 from rag.answer.assistant import Assistant
 from rag.answer.word_vectors import VectorCache
-from rag.store.sentences import sentence_key, sentence_texts
+from rag.store.sentences import sentence_ids, sentence_key, sentence_texts
 from rag.store.stats import corpus_stats
-from rag.text.sentences import MAX_CANDIDATES, candidate_spans
+from rag.text.sentences import candidate_spans
 from rag.wiring import Parts
 
 QUESTIONS = [
@@ -126,8 +126,7 @@ def test_replaced_and_deleted_documents_take_their_sentence_vectors(tmp_path: Pa
     assert store.sentence_vectors(record.chunk_ids) == {}
     assert store.sentences.count() == first - len(own)
 
-    ids = [f"{cid}#s{i}" for cid in record.chunk_ids for i in range(MAX_CANDIDATES)]
-    assert not store.sentences.collection.get(ids=ids)["ids"]
+    assert not store.sentences.collection.get(ids=sentence_ids(record.chunk_ids))["ids"]
     store.reset()
     assert store.sentences.count() == 0
 

@@ -199,17 +199,13 @@ class Assistant:
         reading clears its threshold by more speaks (a poor translation cannot make a
         question answered without it go unanswered)."""
         judge, words = self.answerability.judge, self.lexicon
+        embed = self.sentence_vectors.of([p.chunk_id for p in passages])
         if not translation:
-            embed = self.sentence_vectors.of([p.chunk_id for p in passages])
             sentences = score_sentences(question, qvec, passages, embed)
             return judge(question, language, passages, sentences, words), sentences
         other = other_language(language)
         tvec = self.embedder.embed_query(translation)
-        own, theirs = score_sentences_for(
-            [(question, qvec), (translation, tvec)],
-            passages,
-            self.sentence_vectors.of([p.chunk_id for p in passages]),
-        )
+        own, theirs = score_sentences_for([(question, qvec), (translation, tvec)], passages, embed)
         # The passages' cosines with the translation, for its side of the check.
         hits = self.store.get_chunks([p.chunk_id for p in passages])
         cosines = {h.chunk_id: float(np.dot(h.vector, tvec)) for h in hits if h.vector is not None}

@@ -80,11 +80,11 @@ class StoredSentences:
         stored = self.read(chunk_ids)
 
         def embed(texts: Sequence[str]) -> np.ndarray:
+            if not texts:
+                return self.cache([])
             keys = [sentence_key(t) for t in texts]
             missing = [t for t, key in zip(texts, keys, strict=True) if key not in stored]
             made = dict(zip(missing, self.cache(missing), strict=True)) if missing else {}
-            if not texts:
-                return self.cache([])
             return np.stack(
                 [stored[k] if k in stored else made[t] for t, k in zip(texts, keys, strict=True)]
             )

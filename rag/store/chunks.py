@@ -240,9 +240,9 @@ class ChunkStore:
                     documents=[c.text for c in part],
                     metadatas=[dict(c.metadata) for c in part],
                 )
-            for item in items:
-                if item.sentence_vectors is not None:
-                    self.sentences.write(item.chunks, item.sentence_vectors)
+            self.sentences.write(
+                [(i.chunks, i.sentence_vectors) for i in items if i.sentence_vectors is not None]
+            )
             for ids_part in batches(stale, MAX_BATCH):
                 self.chunks.delete(ids=ids_part)
             self.sentences.delete_chunks(stale)

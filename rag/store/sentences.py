@@ -34,6 +34,11 @@ def sentence_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
+def sentence_ids(chunk_ids: Sequence[str]) -> list[str]:
+    """Every record id these chunks' candidate sentences can have (`<chunk_id>#s<i>`)."""
+    return [f"{cid}#s{i}" for cid in dict.fromkeys(chunk_ids) for i in range(MAX_CANDIDATES)]
+
+
 def sentence_texts(chunks: Sequence[Chunk]) -> list[str]:
     """The distinct candidate sentences of a document's chunks, in order: the rows of its
     stored vectors (a sentence in two overlapping chunks is embedded once)."""
@@ -47,39 +52,39 @@ class SentenceVectors:
     def __init__(self, collection: Any) -> None:
         self.collection = collection
 
-    def write(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        """Upsert the candidate sentences' vectors of `chunks` (rows as `sentence_texts`)."""
-        texts = sentence_texts(chunks)
-        if len(texts) != len(vectors):
-            raise ValueError(f"{len(texts)} candidate sentences but {len(vectors)} vectors")
-        row = {text: i for i, text in enumerate(texts)}
+    def write(self, documents: Sequence[tuple[Sequence[Chunk], np.ndarray]]) -> None:
+        """Upsert the candidate sentences' vectors of each document's chunks (its rows as
+        `sentence_texts`), all documents in one batch of calls (each call costs a commit)."""
         ids: list[str] = []
         metadatas: list[dict[str, Any]] = []
-        rows: list[int] = []
-        for chunk in chunks:
-            for i, span in enumerate(candidate_spans(chunk.text)):
-                rows.append(row[span.text])
-                ids.append(f"{chunk.chunk_id}#s{i}")
-                metadatas.append(
+        rows: list[np.ndarray] = []
+        for chunks, vectors in documents:
+            texts = sentence_texts(chunks)
+            if len(texts) != len(vectors):
+                raise ValueError(f"{len(texts)} candidate sentences but {len(vectors)} vectors")
+            row = {text: i for i, text in enumerate(texts)}
+            for chunk in chunks:
+                spans = candidate_spans(chunk.text)
+                ids += sentence_ids([chunk.chunk_id])[: len(spans)]
+                rows += [vectors[row[span.text]] for span in spans]
+                metadatas += [
                     {
                         "chunk_id": chunk.chunk_id,
                         "doc_id": chunk.doc_id,
-                        "key": sentence_key(span.text),
+                        "key": sentence_key(s.text),
                     }
-                )
-        stored = np.asarray(vectors, dtype=np.float32)[rows] if rows else np.zeros((0, 1))
+                    for s in spans
+                ]
         for lo in range(0, len(ids), MAX_BATCH):
             self.collection.upsert(
                 ids=ids[lo : lo + MAX_BATCH],
-                embeddings=stored[lo : lo + MAX_BATCH].tolist(),
+                embeddings=np.asarray(rows[lo : lo + MAX_BATCH], dtype=np.float32).tolist(),
                 metadatas=metadatas[lo : lo + MAX_BATCH],
             )
 
     def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
-        for part in batches(list(chunk_ids), MAX_BATCH // MAX_CANDIDATES):
-            self.collection.delete(
-                ids=[f"{cid}#s{i}" for cid in part for i in range(MAX_CANDIDATES)]
-            )
+        for part in batches(sentence_ids(chunk_ids), MAX_BATCH):
+            self.collection.delete(ids=part)
 
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
         for part in batches(list(doc_ids), 500):
@@ -89,8 +94,7 @@ class SentenceVectors:
         """The stored vectors of these chunks' candidate sentences, by `sentence_key`."""
         if not chunk_ids:
             return {}
-        ids = [f"{cid}#s{i}" for cid in dict.fromkeys(chunk_ids) for i in range(MAX_CANDIDATES)]
-        res = self.collection.get(ids=ids, include=["metadatas", "embeddings"])
+        res = self.collection.get(ids=sentence_ids(chunk_ids), include=["metadatas", "embeddings"])
         vectors = res["embeddings"] if res["embeddings"] is not None else []
         return {
             meta["key"]: np.asarray(vector, dtype=np.float32)
