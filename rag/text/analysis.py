@@ -6,6 +6,7 @@ Documents and queries go through the same `analyze`, so the forms they are match
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -196,11 +197,22 @@ def normalize_arabic(text: str) -> str:
     return prepare(text).translate(_ALEF)
 
 
-@lru_cache(maxsize=1)
-def _stemmers() -> tuple[object, object]:
-    import snowballstemmer
+_THREAD = threading.local()
 
-    return snowballstemmer.stemmer("arabic"), snowballstemmer.stemmer("english")
+
+def _stemmers() -> tuple[object, object]:
+    """This thread's Snowball stemmers. A stemmer keeps the word it works on in itself, so
+    one shared by the web chat's answering threads stemmed another thread's word half-way
+    (IndexError in find_among, seen in the concurrency test): one pair per thread."""
+    pair = getattr(_THREAD, "stemmers", None)
+    if pair is None:
+        import snowballstemmer
+
+        pair = _THREAD.stemmers = (
+            snowballstemmer.stemmer("arabic"),
+            snowballstemmer.stemmer("english"),
+        )
+    return pair
 
 
 @lru_cache(maxsize=200_000)
