@@ -261,12 +261,13 @@ class AnsweringSettings(BaseModel):
         "auto", description="auto: LLM when RAG_LLM_BASE_URL is set, else extractive."
     )
     support_threshold: float = Field(
-        0.8,
+        0.88,
         ge=0,
         le=1,
         description=(
             "Cosine a cited sentence needs with its evidence when claim and passage are in "
-            "different languages (same-language claims are checked word by word)."
+            "different languages (same-language claims are checked word by word); fitted "
+            "by bench/claims.py."
         ),
     )
     answerability_model: Path | None = Field(

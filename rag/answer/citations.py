@@ -24,9 +24,11 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from rag.answer.alignment import term_key
 from rag.answer.result import Citation
 from rag.retrieve.retriever import Passage
 from rag.text.analysis import normalize_arabic, script_language
+from rag.text.calendar_names import calendar_keys
 from rag.text.focus import Term, TermIndex, coverage, focus_terms, index_text, matches
 from rag.text.polarity import opposes
 from rag.text.sentences import Span, split_cited, split_sentences, with_neighbours
@@ -118,11 +120,13 @@ def _given_windows(quotes: Sequence[Span]) -> list[tuple[str, Span]]:
 class _Claim(NamedTuple):
     terms: list[Term]
     language: str
+    calendar: Mapping[str, str] = {}  # stem of a month or weekday name: its key
 
 
 class _Evidence(NamedTuple):
     terms: TermIndex
     language: str
+    calendar: frozenset[str] = frozenset()  # keys of the month and weekday names stated
 
 
 def _claim(text: str, lead_name: bool = False) -> _Claim:
@@ -142,17 +146,36 @@ def _claim(text: str, lead_name: bool = False) -> _Claim:
         and focus_terms(first.group(1)) == [terms[0]._replace(is_name=False)]
     ):
         terms = [terms[0]._replace(is_name=True), *terms[1:]]
-    return _Claim(terms, language)
+    calendar = {term_key(name): key for name, key in calendar_keys(text).items()}
+    return _Claim(terms, language, calendar)
 
 
 def _evidence(text: str) -> _Evidence:
-    return _Evidence(index_text(text), script_language(text))
+    return _Evidence(
+        index_text(text), script_language(text), frozenset(calendar_keys(text).values())
+    )
 
 
 def hard_terms(terms: list[Term], claim_language: str) -> list[Term]:
     """Terms a supporting passage must state: numbers, and names in English claims."""
     english = claim_language == "en"
     return [t for t in terms if t.is_number or (english and t.is_name)]
+
+
+def _states(term: Term, claim: _Claim, evidence: _Evidence) -> bool | None:
+    """Does the evidence state a hard term of the claim; None when it cannot be told.
+
+    Across scripts a month or weekday is compared by its calendar key (July / يوليو), and
+    a name too short for a consonant skeleton ("Al", "Muna") cannot be compared at all:
+    it is left to the cosine, not counted against the claim."""
+    cross = claim.language != evidence.language
+    if cross and term.stem in claim.calendar:
+        return claim.calendar[term.stem] in evidence.calendar
+    if matches(term, evidence.terms, cross):
+        return True
+    if cross and not term.is_number and not term.skeleton:
+        return None
+    return False
 
 
 def supports(
@@ -180,13 +203,9 @@ def _supports(
     numbers must be in the quote."""
     cross = claim.language != evidence.language
     for term in hard_terms(claim.terms, claim.language):
-        if matches(term, evidence.terms, cross):
+        if _states(term, claim, evidence) is not False:
             continue
-        if (
-            article is not None
-            and not term.is_number
-            and matches(term, article.terms, claim.language != article.language)
-        ):
+        if article is not None and not term.is_number and _states(term, claim, article):
             continue
         return False, 0.0
     if cross:

@@ -15,6 +15,8 @@ from typing import NamedTuple
 from rag.text.analysis import analyze, is_stopword, normalize_arabic, prepare, stem
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# A thousands separator inside a number ("2,000", "٢٬٠٠٠"), dropped so that it is one number.
+_THOUSANDS = re.compile(r"(?<=\d)[,٬](?=\d{3}(?!\d))")
 _ARABIC = re.compile("[\u0600-\u06ff]")
 # Arabic letters -> Latin consonant classes (long vowels and hamza carriers drop out).
 _AR_SKELETON = {
@@ -125,7 +127,7 @@ def _collapsed(consonants: str) -> str:
 def focus_terms(text: str) -> list[Term]:
     """Content words of `text` (stop words and generic question words dropped), in order."""
     terms: dict[str, Term] = {}
-    words = _WORD.findall(text)
+    words = _WORD.findall(_THOUSANDS.sub("", text))
     for i, raw in enumerate(words):
         token = prepare(raw)
         if token.isdigit():
@@ -152,6 +154,7 @@ class TermIndex(NamedTuple):
 
 
 def index_text(text: str) -> TermIndex:
+    text = _THOUSANDS.sub("", text)
     words = _WORD.findall(text)
     stems = frozenset(analyze(text)) | frozenset(prepare(w) for w in words if prepare(w).isdigit())
     names = frozenset(s for w in words for s in skeletons(w))
