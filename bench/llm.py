@@ -3,9 +3,11 @@ extractive answer to the same questions, with the answers scored as `rag eval` s
 
     .venv/bin/rag llm serve --port 8080 &      # or any OpenAI-compatible endpoint
     RAG_LLM_BASE_URL=http://127.0.0.1:8080/v1 .venv/bin/python bench/llm.py \
-        [--suite seed --suite dev-llm --suite demo] [--style rewrite|free] [--json FILE]
+        [--suite seed --suite dev-llm --suite planted --suite demo] [--style rewrite|free] \
+        [--json FILE]
 
-Suites: `seed` and `dev-llm` (eval/suites, each in its cached eval store, k 5), and `demo`:
+Suites: `seed`, `dev-llm` and `planted` (eval/suites, each in its cached eval store, k 5;
+`planted` asks what its articles deny or do not give), and `demo`:
 six questions over the sample articles without the English Karabakh article, so that the
 English questions about Erdogan and Aliyev are answered from the Arabic one. Every question
 is asked twice: extractive, then LLM (RAG_LLM_STYLE, or --style); the LLM's first word is
@@ -276,7 +278,7 @@ def _fmt(value: float | None) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--suite", action="append", choices=["seed", "dev-llm", "demo"])
+    parser.add_argument("--suite", action="append", choices=["seed", "dev-llm", "planted", "demo"])
     parser.add_argument("--style", choices=["rewrite", "free"], default=None)
     parser.add_argument("--json", type=Path, default=None, help="write the numbers here")
     args = parser.parse_args()

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from rag.answer.citations import supports
+from rag.answer.support import supports
 
 CLAIMS = Path(__file__).with_name("alignment") / "claims.jsonl"
 

@@ -8,7 +8,7 @@ import pytest
 
 from eval.claims import fit, load_claims
 from eval.claims import kept as kept_at
-from rag.answer.citations import supports
+from rag.answer.support import supports
 from rag.embedder import Embedder
 from rag.settings import Settings
 from rag.text.calendar_names import calendar_keys

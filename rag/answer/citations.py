@@ -2,12 +2,9 @@
 
 The model is asked to add, after its answer, a verbatim evidence quote for each [n]. A quote
 counts only if it occurs in passage n (after Arabic normalisation); without one, each
-sentence of passage n with its neighbours is tried. A claim is supported by an evidence
-window when
-- every number it states, and every name in an English claim, is in the window (across
-  scripts, names meet on their consonant skeleton: Erdogan / أردوغان), and
-- in one language, most of its content words are in the window; across languages, where
-  words cannot be compared, the window is close in meaning (e5 cosine).
+sentence of passage n with its neighbours is tried. Whether a window states a claim is
+rag/answer/support.py's: its numbers, names, months and weekdays, the words it repeats from
+the question, and most of its words in one language or its meaning (e5 cosine) across.
 "France" in a claim and not in the passage is unsupported, whatever the cosine, and so is
 "X did not resign" citing "X resigned" (rag/text/polarity.py).
 
@@ -20,24 +17,29 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rag.answer.alignment import term_key
 from rag.answer.result import Citation
+from rag.answer.support import (
+    Claim,
+    Evidence,
+    asked_terms,
+    read_claim,
+    read_evidence,
+    supports_terms,
+    written,
+)
 from rag.retrieve.retriever import Passage
-from rag.text.analysis import normalize_arabic, script_language
-from rag.text.calendar_names import calendar_keys
-from rag.text.focus import Term, TermIndex, coverage, focus_terms, index_text, matches
+from rag.text.analysis import normalize_arabic
+from rag.text.focus import Term, focus_terms, matches
 from rag.text.polarity import opposes
 from rag.text.sentences import Span, split_cited, split_sentences, with_neighbours
 
 if TYPE_CHECKING:
     from rag.embedder import Embedder
 
-# Same-language claims: share of their content words the evidence must state.
-LEXICAL_SUPPORT = 0.6
 # A rare word (archive rarity, 0..1) an Arabic claim shares with the question must be in the
 # passage it cites: "the capacity of the Chtouka plant is 450,000 m3 [1]" citing the Ras
 # al-Nour plant's passage states nothing about Chtouka.
@@ -55,7 +57,6 @@ _NOT_FOUND_REPLY = re.compile(
     re.IGNORECASE,
 )
 _SPACE = re.compile(r"\s+")
-_FIRST_WORD = re.compile(r"\W*(\w+)", re.UNICODE)
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
 
 
@@ -115,103 +116,6 @@ def _given_windows(quotes: Sequence[Span]) -> list[tuple[str, Span]]:
     if len(quotes) > 1:
         out.append((" ".join(q.text for q in quotes), quotes[0]))
     return out
-
-
-class _Claim(NamedTuple):
-    terms: list[Term]
-    language: str
-    calendar: Mapping[str, str] = {}  # stem of a month or weekday name: its key
-
-
-class _Evidence(NamedTuple):
-    terms: TermIndex
-    language: str
-    calendar: frozenset[str] = frozenset()  # keys of the month and weekday names stated
-
-
-def _claim(text: str, lead_name: bool = False) -> _Claim:
-    """A claim's terms and language; with `lead_name`, a capitalised first word of an
-    English claim counts as a name (elsewhere it may be any word that starts a sentence;
-    in a rewrite of given quotes, "Macron demanded..." must name someone they name)."""
-    terms = focus_terms(text)
-    language = script_language(text)
-    first = _FIRST_WORD.match(text)
-    if (
-        lead_name
-        and language == "en"
-        and terms
-        and first
-        and first.group(1)[:1].isupper()
-        and not terms[0].is_number
-        and focus_terms(first.group(1)) == [terms[0]._replace(is_name=False)]
-    ):
-        terms = [terms[0]._replace(is_name=True), *terms[1:]]
-    calendar = {term_key(name): key for name, key in calendar_keys(text).items()}
-    return _Claim(terms, language, calendar)
-
-
-def _evidence(text: str) -> _Evidence:
-    return _Evidence(
-        index_text(text), script_language(text), frozenset(calendar_keys(text).values())
-    )
-
-
-def hard_terms(terms: list[Term], claim_language: str) -> list[Term]:
-    """Terms a supporting passage must state: numbers, and names in English claims."""
-    english = claim_language == "en"
-    return [t for t in terms if t.is_number or (english and t.is_name)]
-
-
-def _states(term: Term, claim: _Claim, evidence: _Evidence) -> bool | None:
-    """Does the evidence state a hard term of the claim; None when it cannot be told.
-
-    Across scripts a month or weekday is compared by its calendar key (July / يوليو), and
-    a name too short for a consonant skeleton ("Al", "Muna") cannot be compared at all:
-    it is left to the cosine, not counted against the claim."""
-    cross = claim.language != evidence.language
-    if cross and term.stem in claim.calendar:
-        return claim.calendar[term.stem] in evidence.calendar
-    if matches(term, evidence.terms, cross):
-        return True
-    if cross and not term.is_number and not term.skeleton:
-        return None
-    return False
-
-
-def supports(
-    claim: str,
-    evidence: str,
-    claim_vec: np.ndarray | None,
-    evidence_vec: np.ndarray | None,
-    threshold: float,
-) -> tuple[bool, float]:
-    """(does `evidence` state `claim`, a support score for ranking)."""
-    both = claim_vec is not None and evidence_vec is not None
-    cos = float(np.dot(claim_vec, evidence_vec)) if both else 0.0  # type: ignore[arg-type]
-    return _supports(_claim(claim), _evidence(evidence), cos, threshold)
-
-
-def _supports(
-    claim: _Claim,
-    evidence: _Evidence,
-    cos: float,
-    threshold: float,
-    article: _Evidence | None = None,
-) -> tuple[bool, float]:
-    """With `article` (the whole passage of a given quote), a name the quote lacks may be
-    named elsewhere in its article ("Irbid's network" for a quote on "the city's network");
-    numbers must be in the quote."""
-    cross = claim.language != evidence.language
-    for term in hard_terms(claim.terms, claim.language):
-        if _states(term, claim, evidence) is not False:
-            continue
-        if article is not None and not term.is_number and _states(term, claim, article):
-            continue
-        return False, 0.0
-    if cross:
-        return cos >= threshold, cos
-    share, _ = coverage(claim.terms, evidence.terms, {}, cross_script=False)
-    return share >= LEXICAL_SUPPORT, max(share, cos)
 
 
 def check_citations(
@@ -310,12 +214,13 @@ class _EvidenceSet:
 
     passages: list[Passage]
     windows: dict[int, list[tuple[str, Span]]]
-    claim_text: dict[str, _Claim]
+    claim_text: dict[str, Claim]
     claim_vec: dict[str, np.ndarray]
-    window_text: dict[tuple[int, int], _Evidence]
+    window_text: dict[tuple[int, int], Evidence]
     window_vec: dict[tuple[int, int], np.ndarray]
-    passage_text: dict[int, _Evidence]
+    passage_text: dict[int, Evidence]
     required: dict[str, list[Term]]
+    asked: dict[str, list[Term]]  # per claim, the question's words it repeats
     given: bool = False  # checked against given quotes (a grounded rewrite)
 
     @classmethod
@@ -346,16 +251,17 @@ class _EvidenceSet:
             if claims
             else np.zeros((0, 1), dtype=np.float32)
         )
-        claim_text = {c: _claim(c, lead_name=given is not None) for c in claims}
+        claim_text = {c: read_claim(c, lead_name=given is not None) for c in claims}
         return cls(
             passages=passages,
             windows=windows,
             claim_text=claim_text,
             claim_vec={c: vectors[i] for i, c in enumerate(claims)},
-            window_text={(n, j): _evidence(windows[n][j][0]) for n, j in window_keys},
+            window_text={(n, j): read_evidence(windows[n][j][0]) for n, j in window_keys},
             window_vec={key: vectors[len(claims) + i] for i, key in enumerate(window_keys)},
-            passage_text={n: _evidence(passages[n - 1].text) for n in windows},
+            passage_text={n: read_evidence(passages[n - 1].text) for n in windows},
             required=_required_terms(claim_text, question, rarity),
+            asked={c: asked_terms(said, question) for c, said in claim_text.items()},
             given=given is not None,
         )
 
@@ -380,7 +286,9 @@ class _EvidenceSet:
         for j, (window, span) in enumerate(self.windows[n]):
             cos = float(np.dot(self.claim_vec[claim], self.window_vec[(n, j)]))
             article = whole if self.given else None
-            good, score = _supports(said, self.window_text[(n, j)], cos, threshold, article)
+            good, score = supports_terms(
+                said, self.window_text[(n, j)], cos, threshold, article, self.asked[claim]
+            )
             if not good:
                 continue
             if opposes(claim, window, span.text):
@@ -394,11 +302,35 @@ class _EvidenceSet:
                 f"citation_removed: passage [{n}] states the opposite of “{_short(claim)}” "
                 "(negated on one side only)."
             )
+        unsaid = ("، " if said.language == "ar" else ", ").join(self.unsaid(claim, n))
+        if unsaid:
+            return (
+                f"citation_removed: passage [{n}] does not state “{_short(claim)}”: its "
+                f"evidence does not say “{unsaid}”, which the answer took from the question."
+            )
         return f"citation_removed: passage [{n}] does not state “{_short(claim)}”."
+
+    def unsaid(self, claim: str, n: int) -> list[str]:
+        """The question's words the claim repeats that no same-language window of passage n
+        states, as the claim writes them."""
+        said = self.claim_text[claim]
+        windows = [
+            self.window_text[(n, j)]
+            for j in range(len(self.windows[n]))
+            if self.window_text[(n, j)].language == said.language
+        ]
+        if not windows:
+            return []
+        missing = {
+            t.stem
+            for t in self.asked[claim]
+            if not any(matches(t, w.terms, False) for w in windows)
+        }
+        return written(missing, claim)
 
 
 def _required_terms(
-    claims: Mapping[str, _Claim],
+    claims: Mapping[str, Claim],
     question: str,
     rarity: Callable[[Sequence[str]], Mapping[str, float]] | None,
 ) -> dict[str, list[Term]]:
