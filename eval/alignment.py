@@ -8,14 +8,15 @@ recall over content words that have gold links."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from rag.answer.alignment import ALIGN_MIN, content_positions, links
 from rag.embedder import WordStates
 
 PAIRS = Path(__file__).with_name("alignment") / "pairs.jsonl"
+T = TypeVar("T")
 
 
 class Pair(NamedTuple):
@@ -32,21 +33,28 @@ class Scores(NamedTuple):
     links: int  # gold links counted (content words of a with a counterpart)
 
 
-def load_pairs(path: Path = PAIRS) -> list[Pair]:
-    pairs = []
+def read_rows(path: Path, make: Callable[[dict[str, Any]], T], what: str) -> list[T]:
+    """One `make(row)` per JSON line of `path`; a bad line is a ValueError naming the file,
+    the line and the README that describes the format."""
+    out = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-            pairs.append(
-                Pair(row["kind"], row["a"], row["b"], tuple((a, b) for a, b in row["links"]))
-            )
+            out.append(make(json.loads(line)))
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(
-                f"{path}:{n}: not a pair ({exc}); see eval/alignment/README.md"
+                f"{path}:{n}: not {what} ({exc}); see eval/alignment/README.md"
             ) from None
-    return pairs
+    return out
+
+
+def load_pairs(path: Path = PAIRS) -> list[Pair]:
+    return read_rows(
+        path,
+        lambda row: Pair(row["kind"], row["a"], row["b"], tuple((a, b) for a, b in row["links"])),
+        "a pair",
+    )
 
 
 def group(kind: str) -> str:

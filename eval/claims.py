@@ -8,12 +8,12 @@ balanced accuracy on `dev`; `test` reports it and `frozen` is never fitted on.""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
+from eval.alignment import read_rows
 from rag.answer.support import supports
 
 CLAIMS = Path(__file__).with_name("alignment") / "claims.jsonl"
@@ -31,27 +31,18 @@ class ClaimPair(NamedTuple):
 
 
 def load_claims(path: Path = CLAIMS) -> list[ClaimPair]:
-    out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            out.append(
-                ClaimPair(
-                    row["id"],
-                    row["kind"],
-                    row["split"],
-                    row["claim"],
-                    row["quote"],
-                    bool(row["supported"]),
-                )
-            )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(
-                f"{path}:{n}: not a claim pair ({exc}); see eval/alignment/README.md"
-            ) from None
-    return out
+    return read_rows(
+        path,
+        lambda row: ClaimPair(
+            row["id"],
+            row["kind"],
+            row["split"],
+            row["claim"],
+            row["quote"],
+            bool(row["supported"]),
+        ),
+        "a claim pair",
+    )
 
 
 def kept(pairs: list[ClaimPair], cv: np.ndarray, qv: np.ndarray, threshold: float) -> np.ndarray:
