@@ -91,6 +91,40 @@ def test_the_faithful_claim_keeps_its_citation(claim, evidence, language):
     assert checked.supported == 1, checked.notices
 
 
+LICENCE = (
+    "Sousse Governor Mourad Jebali denied reports that the hotel had been operating without "
+    "a fire safety licence, saying its licence had been renewed in May."
+)
+RESIGN_AR = "نفى رئيس نادي الوحدة فهد العتيبي أن يكون قد قرر الاستقالة من منصبه."
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence", "language"),
+    [
+        # Seen from the local LLM on the planted suite (eval/suites/planted).
+        (
+            "The hotel was operating without a fire safety licence because its licence had "
+            "been renewed in May. [1]",
+            LICENCE,
+            "en",
+        ),
+        ("قرر رئيس نادي الوحدة فهد العتيبي الاستقالة من منصبه. [1]", RESIGN_AR, "ar"),
+    ],
+)
+def test_a_claim_stating_what_its_evidence_denies_loses_its_citation(claim, evidence, language):
+    checked = check_citations(claim, [passage(evidence, language)], EMBEDDER, 0.0)
+    assert checked.supported == 0, checked.notices
+    assert any("opposite" in n for n in checked.notices), checked.notices
+    # Reporting the denial is faithful.
+    faithful = {
+        "en": "The governor denied reports that the hotel had been operating without a "
+        "fire safety licence. [1]",
+        "ar": "نفى رئيس نادي الوحدة فهد العتيبي أن يكون قد قرر الاستقالة. [1]",
+    }[language]
+    kept = check_citations(faithful, [passage(evidence, language)], EMBEDDER, 0.0)
+    assert kept.supported == 1, kept.notices
+
+
 def test_an_extractive_quote_that_negates_the_question_is_not_its_answer():
     denial = "Erdogan did not demand a ceasefire in Ankara."
     text = f"{denial} {ERDOGAN_EN}"

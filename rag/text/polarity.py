@@ -2,9 +2,9 @@
 
 A claim and its evidence disagree when a word they share is negated on one side only: "X
 did not resign" against "X resigned", "لم يطالب أردوغان" against "طالب أردوغان". A negator
-(not, never, no, لا، لم، لن، ليس، غير، عدم...) governs the next few content words up to the
-end of its clause. Words meet on their stem or, in Arabic, their light root (طالب، يطالب
-and المطالبة are one word here).
+(not, never, no, لا، لم، لن، ليس، غير، عدم...; a denial: denied, نفى) governs the next few
+content words up to the end of its clause. Words meet on their stem or, in Arabic, their
+light root (طالب، يطالب and المطالبة are one word here).
 
 Across languages words cannot be compared, so a text's polarity is whether its clause
 carries a negator at all (`has_negator`).
@@ -28,6 +28,12 @@ _AR_NEGATORS = frozenset(
     normalize_arabic(w)
     for w in ["لا", "لم", "لن", "ليس", "ليست", "ليسوا", "ليسا", "لسنا", "لست", "غير", "عدم", "بدون"]
 )
+# Denials negate what they report: "the governor denied that the hotel was operating without
+# a licence", "نفى رئيس النادي أن يكون قد قرر الاستقالة".
+_EN_DENIALS = frozenset(["deny", "denied", "denies", "denying"])
+_AR_DENIALS = frozenset(
+    normalize_arabic(w) for w in ["نفى", "ينفي", "نفت", "تنفي", "نفوا", "ينفون"]
+)
 _CONTRACTION = re.compile(r"n['’]t\b", re.IGNORECASE)
 # A clause ends at these: the negator of one clause does not reach into the next.
 _CLAUSE = re.compile(r"[.,;:!?؟،؛\n()\[\]«»\"“”]|\bbut\b|\bwhile\b|\bلكن\b|\bبينما\b")
@@ -44,10 +50,11 @@ class Polarity(NamedTuple):
 
 def is_negator(token: str) -> bool:
     """Is a prepared token a negator, in either language ("ولم" and "don't" included)?"""
-    if token in _EN_NEGATORS:
+    if token in _EN_NEGATORS or token in _EN_DENIALS:
         return True
     word = normalize_arabic(token)
-    return word in _AR_NEGATORS or (word[:1] in ("و", "ف") and word[1:] in _AR_NEGATORS)
+    negators = _AR_NEGATORS | _AR_DENIALS
+    return word in negators or (word[:1] in ("و", "ف") and word[1:] in negators)
 
 
 def _keys(token: str) -> set[str]:
