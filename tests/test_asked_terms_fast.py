@@ -12,6 +12,7 @@ from fakes import HashEmbedder
 from test_honest_answers_fast import passage
 
 from rag.answer.citations import check_citations
+from rag.text.sentences import Span
 
 EMBEDDER = HashEmbedder()
 CORPUS = Path(__file__).resolve().parents[1] / "eval" / "suites" / "planted" / "corpus"
@@ -83,3 +84,22 @@ def test_a_claim_whose_quote_says_what_it_repeats_keeps_its_citation(question, c
     language = "ar" if "ا" in quote else "en"
     checked = check_citations(claim, [passage(quote, language)], EMBEDDER, 0.88, question=question)
     assert checked.supported == 1, checked.notices
+
+
+def test_an_english_name_may_come_from_the_quotes_article_in_a_rewrite():
+    """A grounded rewrite is checked against its quotes; a name it repeats from the question
+    may be named elsewhere in the quote's article, as for names the claim states itself."""
+    lead = "Irbid's mayor announced an emergency water plan on Monday."
+    quote = "He said 42 percent of the water pumped into the city's network is lost to leaks."
+    text = f"{lead} {quote}"
+    start = text.index(quote)
+    given = {1: [Span(start, start + len(quote), quote)]}
+    question = "What share of the water pumped into Irbid's network is lost?"
+    claim = "42 percent of the water pumped into Irbid's network is lost. [1]"
+    p = passage(text, "en")
+    kept = check_citations(claim, [p], EMBEDDER, 0.88, question=question, given=given)
+    assert kept.supported == 1, kept.notices
+    # A word of the question that is no name must be in the quote itself.
+    died = "Irbid's network lost 42 percent of its water and two workers died. [1]"
+    gone = check_citations(died, [p], EMBEDDER, 0.88, question=question + " Who died?", given=given)
+    assert gone.supported == 0, gone.notices

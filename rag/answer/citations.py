@@ -25,6 +25,7 @@ from rag.answer.result import Citation
 from rag.answer.support import (
     Claim,
     Evidence,
+    asked_stated,
     asked_terms,
     read_claim,
     read_evidence,
@@ -321,10 +322,11 @@ class _EvidenceSet:
         ]
         if not windows:
             return []
+        article = self.passage_text[n] if self.given else None
         missing = {
             t.stem
             for t in self.asked[claim]
-            if not any(matches(t, w.terms, False) for w in windows)
+            if not any(asked_stated(t, said, w, article) for w in windows)
         }
         return written(missing, claim)
 

@@ -131,10 +131,25 @@ def supports_terms(
         return False, 0.0
     if cross:
         return cos >= threshold, cos
-    if not all(matches(t, evidence.terms, False) for t in asked):
+    if not all(asked_stated(t, claim, evidence, article) for t in asked):
         return False, 0.0
     share, _ = coverage(claim.terms, evidence.terms, {}, cross_script=False)
     return share >= LEXICAL_SUPPORT, max(share, cos)
+
+
+def asked_stated(term: Term, claim: Claim, evidence: Evidence, article: Evidence | None) -> bool:
+    """A word the claim repeats from the question is in the window; an English name may be
+    named elsewhere in the quote's article instead ("Irbid's network" for "the city's
+    network"), as for the hard terms. Arabic has no capitals to tell a name: its words
+    must be in the quote."""
+    if matches(term, evidence.terms, False):
+        return True
+    return (
+        article is not None
+        and claim.language == "en"
+        and term.is_name
+        and matches(term, article.terms, False)
+    )
 
 
 def asked_terms(claim: Claim, question: str) -> list[Term]:
