@@ -61,11 +61,12 @@ def balanced(verdict: np.ndarray, truth: np.ndarray) -> float:
 def fit(pairs: list[ClaimPair], cv: np.ndarray, qv: np.ndarray, shipped: float) -> float:
     """The threshold with the best balanced accuracy on the dev pairs; of several as good,
     the middle one (not the edge of the range)."""
-    dev = np.array([p.split == "dev" for p in pairs])
-    truth = np.array([p.supported for p in pairs])
+    rows = [i for i, p in enumerate(pairs) if p.split == "dev"]
+    dev, cv, qv = [pairs[i] for i in rows], cv[rows], qv[rows]
+    truth = np.array([p.supported for p in dev])
     cos = np.einsum("ij,ij->i", cv, qv)
-    candidates = sorted({round(float(c), 3) for c in cos[dev]} | {shipped})
-    scored = [(balanced(kept(pairs, cv, qv, t)[dev], truth[dev]), t) for t in candidates]
+    candidates = sorted({round(float(c), 3) for c in cos} | {shipped})
+    scored = [(balanced(kept(dev, cv, qv, t), truth), t) for t in candidates]
     best = max(s for s, _ in scored)
     ties = [t for s, t in scored if s == best]
     return ties[len(ties) // 2]

@@ -17,7 +17,8 @@ from typing import NamedTuple
 import numpy as np
 
 from rag.embedder import WordStates
-from rag.text.analysis import is_stopword, normalize_arabic, prepare, stem
+from rag.text.analysis import is_stopword, prepare
+from rag.text.focus import term_key
 
 ALIGN_MIN = 0.5  # cosine at which a mutual best pair counts as aligned (bench/alignment.py)
 
@@ -55,11 +56,6 @@ def is_content(word: str) -> bool:
 def content_positions(words: Sequence[str]) -> list[int]:
     """Positions of the words worth aligning (`is_content`)."""
     return [i for i, raw in enumerate(words) if is_content(prepare(raw))]
-
-
-def term_key(word: str) -> str:
-    """The analysed form BM25 indexes a word under (what rarity is looked up by)."""
-    return stem(normalize_arabic(prepare(word)))
 
 
 def alignment(question: WordStates, window: WordStates, rarity: Rarity) -> Alignment:

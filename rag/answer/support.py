@@ -19,10 +19,17 @@ from typing import NamedTuple
 
 import numpy as np
 
-from rag.answer.alignment import term_key
-from rag.text.analysis import normalize_arabic, script_language, stem
+from rag.text.analysis import script_language
 from rag.text.calendar_names import calendar_keys
-from rag.text.focus import Term, TermIndex, coverage, focus_terms, index_text, matches
+from rag.text.focus import (
+    Term,
+    TermIndex,
+    coverage,
+    focus_terms,
+    index_text,
+    matches,
+    term_key,
+)
 
 # Same-language claims: share of their content words the evidence must state.
 LEXICAL_SUPPORT = 0.6
@@ -34,7 +41,7 @@ _ASKING_WORDS = (
     "عدد اسم سبب أسباب نسبة قيمة كمية مدى نوع تاريخ موعد مقدار حجم مبلغ "
     "reason cause date amount kind type size total"
 )
-_ASKING = frozenset(stem(normalize_arabic(w)) for w in _ASKING_WORDS.split())
+_ASKING = frozenset(term_key(w) for w in _ASKING_WORDS.split())
 
 
 class Claim(NamedTuple):

@@ -10,20 +10,23 @@ from __future__ import annotations
 import re
 
 from rag.text.analysis import normalize_arabic
+from rag.text.time_words import OTHER_MONTHS
 
+# Each month's English names and its Egyptian/Gulf and Algerian Arabic names; the Levantine
+# and Moroccan ones (تموز، يوليوز، كانون الثاني...) come from the time parser's table.
 _MONTHS = (
-    ("january jan", "يناير كانون الثاني جانفي"),
-    ("february feb", "فبراير شباط فيفري"),
-    ("march mar", "مارس اذار"),
-    ("april apr", "ابريل نيسان افريل"),
-    ("may", "مايو ايار ماي"),
-    ("june jun", "يونيو يونيه حزيران جوان"),
-    ("july jul", "يوليو يوليه تموز يوليوز جويلية"),
-    ("august aug", "اغسطس غشت اوت"),
-    ("september sep sept", "سبتمبر ايلول شتنبر"),
-    ("october oct", "اكتوبر تشرين الاول"),
-    ("november nov", "نوفمبر تشرين الثاني نونبر"),
-    ("december dec", "ديسمبر كانون الاول دجنبر"),
+    ("january jan", "يناير جانفي"),
+    ("february feb", "فبراير فيفري"),
+    ("march mar", "مارس"),
+    ("april apr", "ابريل افريل"),
+    ("may", "مايو ماي"),
+    ("june jun", "يونيو يونيه جوان"),
+    ("july jul", "يوليو يوليه جويلية"),
+    ("august aug", "اغسطس اوت"),
+    ("september sep sept", "سبتمبر"),
+    ("october oct", "اكتوبر"),
+    ("november nov", "نوفمبر"),
+    ("december dec", "ديسمبر"),
 )
 _DAYS = (
     ("monday", "الاثنين الإثنين"),
@@ -34,16 +37,14 @@ _DAYS = (
     ("saturday", "السبت"),
     ("sunday", "الاحد"),
 )
-# Two-word Levantine months first, so that "كانون الثاني" is January, not a bare كانون.
-_TWO_WORD = ("كانون الثاني", "كانون الاول", "تشرين الاول", "تشرين الثاني")
 
 
 def _table() -> dict[str, str]:
     table: dict[str, str] = {}
     for i, (english, arabic) in enumerate(_MONTHS, 1):
-        names = english.split() + [n for n in _TWO_WORD if n in arabic]
-        names += [w for w in arabic.split() if not any(w in n.split() for n in _TWO_WORD)]
-        table.update({normalize_arabic(n): f"m{i}" for n in names})
+        table.update({normalize_arabic(n): f"m{i}" for n in english.split() + arabic.split()})
+    for name, standard in OTHER_MONTHS.items():
+        table[normalize_arabic(name)] = table[normalize_arabic(standard)]
     for i, (english, arabic) in enumerate(_DAYS, 1):
         table.update({normalize_arabic(n): f"d{i}" for n in english.split() + arabic.split()})
     return table

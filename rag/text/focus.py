@@ -124,6 +124,12 @@ def _collapsed(consonants: str) -> str:
     return collapsed if len(collapsed) >= MIN_SKELETON else ""
 
 
+def term_key(word: str) -> str:
+    """The analysed form of a word: what a focus term is keyed by, and BM25 indexes it under
+    (what rarity is looked up by). `normalize_arabic` prepares the word first."""
+    return stem(normalize_arabic(word))
+
+
 def focus_terms(text: str) -> list[Term]:
     """Content words of `text` (stop words and generic question words dropped), in order."""
     terms: dict[str, Term] = {}
@@ -139,7 +145,7 @@ def focus_terms(text: str) -> list[Term]:
         if not arabic and not token.isascii():
             continue
         name = arabic or (raw[:1].isupper() and i > 0) or (raw.isupper() and len(raw) > 1)
-        stemmed = stem(normalize_arabic(token))
+        stemmed = term_key(token)
         terms.setdefault(stemmed, Term(stemmed, skeleton(raw), False, bool(name), light_root(raw)))
     return list(terms.values())
 

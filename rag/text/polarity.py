@@ -34,6 +34,8 @@ _EN_DENIALS = frozenset(["deny", "denied", "denies", "denying"])
 _AR_DENIALS = frozenset(
     normalize_arabic(w) for w in ["نفى", "ينفي", "نفت", "تنفي", "نفوا", "ينفون"]
 )
+_EN_NEGATING = _EN_NEGATORS | _EN_DENIALS
+_AR_NEGATING = _AR_NEGATORS | _AR_DENIALS
 _CONTRACTION = re.compile(r"n['’]t\b", re.IGNORECASE)
 # A clause ends at these: the negator of one clause does not reach into the next.
 _CLAUSE = re.compile(r"[.,;:!?؟،؛\n()\[\]«»\"“”]|\bbut\b|\bwhile\b|\bلكن\b|\bبينما\b")
@@ -50,11 +52,10 @@ class Polarity(NamedTuple):
 
 def is_negator(token: str) -> bool:
     """Is a prepared token a negator, in either language ("ولم" and "don't" included)?"""
-    if token in _EN_NEGATORS or token in _EN_DENIALS:
+    if token in _EN_NEGATING:
         return True
     word = normalize_arabic(token)
-    negators = _AR_NEGATORS | _AR_DENIALS
-    return word in negators or (word[:1] in ("و", "ف") and word[1:] in negators)
+    return word in _AR_NEGATING or (word[:1] in ("و", "ف") and word[1:] in _AR_NEGATING)
 
 
 def _keys(token: str) -> set[str]:
