@@ -56,6 +56,7 @@ def collect(
                 "lang": language,
                 "pair": q.pair or judgement.pair or f"{language}-{language}",
                 "answerable": q.answerable,
+                "paraphrased": q.paraphrased,
                 "features": judgement.features,
                 "hit@5": _hit(q, [p.doc_id for p in passages[:5]]),
             }
@@ -71,6 +72,7 @@ def fit(
     rows: Sequence[dict[str, Any]],
     info: dict[str, Any],
     features: Sequence[str] = MODEL_FEATURES,
+    paraphrases: bool = True,
 ) -> dict[str, Any]:
     """The model JSON (rag/answer/answerability.json's format) from collected rows.
 
@@ -78,11 +80,17 @@ def fit(
     own language, the "other" model from cross-language ones, each on its side's features.
     The two thresholds are then chosen together, on a grid, for the best worst rate over
     the language pairs: either side clearing its threshold answers, so each threshold also
-    guards the other side's pairs against false answers."""
+    guards the other side's pairs against false answers.
+
+    With `paraphrases`, answerable questions asked in other words than their passage's
+    (rows with "paraphrased" true) weigh as much in the fit as those that copy it, however
+    few they are, and their answered_rate (all pairs together) is one more rate the
+    thresholds must keep up: readers paraphrase, while most suite questions copy."""
     models: dict[str, dict[str, Any]] = {}
     scores: dict[str, np.ndarray] = {}
     same_pair = np.array([r["pair"][:2] == r["pair"][3:] for r in rows])
     y_all = np.array([r["answerable"] for r in rows], dtype=int)
+    para_all = np.array([bool(r.get("paraphrased")) and r["answerable"] for r in rows])
     for side, mask in (("same", same_pair), ("other", ~same_pair)):
         if len(set(y_all[mask])) < 2:
             mask = np.ones(len(rows), dtype=bool)  # one class only: learn from every row
@@ -90,7 +98,8 @@ def fit(
         x, y = x_all[mask], y_all[mask]
         mean, scale = x.mean(axis=0), x.std(axis=0)
         scale[scale < 1e-9] = 1.0
-        weights, bias = fit_monotone((x - mean) / scale, y, [SIGNS[f] for f in features])
+        groups = _groups(y, para_all[mask] if paraphrases else np.zeros(len(y), dtype=bool))
+        weights, bias = fit_monotone((x - mean) / scale, y, [SIGNS[f] for f in features], groups)
         models[side] = {
             "features": list(features),
             "mean": [round(float(v), 6) for v in mean],
@@ -100,19 +109,31 @@ def fit(
         }
         present = np.array([r["features"].get(f"{side}_present", 1.0) for r in rows])
         scores[side] = np.array([probability(models[side], v) for v in x_all]) * (present > 0)
-    thresholds, report = _best_thresholds(rows, scores)
+    thresholds, report = _best_thresholds(rows, scores, paraphrases)
     return {
         "models": models,
         "thresholds": thresholds,
-        "info": {**info, "fitted": time.strftime("%Y-%m-%d"), "dev_rates": report},
+        "info": {
+            **info,
+            "fitted": time.strftime("%Y-%m-%d"),
+            "paraphrase_balanced": paraphrases,
+            "dev_rates": report,
+        },
     }
 
 
+def _groups(y: np.ndarray, paraphrased: np.ndarray) -> np.ndarray:
+    """Each row's group for balancing: 0 unanswerable, 1 answerable in the passage's
+    words, 2 answerable and paraphrased."""
+    return np.where(y == 0, 0, np.where(paraphrased, 2, 1))
+
+
 def _best_thresholds(
-    rows: Sequence[dict[str, Any]], scores: dict[str, np.ndarray]
+    rows: Sequence[dict[str, Any]], scores: dict[str, np.ndarray], paraphrases: bool = True
 ) -> tuple[dict[str, float], dict[str, dict[str, Any]]]:
     pairs = np.array([r["pair"] for r in rows])
     y = np.array([r["answerable"] for r in rows], dtype=bool)
+    para = np.array([bool(r.get("paraphrased")) for r in rows]) & y & paraphrases
     grid = np.round(np.arange(0.02, 0.99, 0.01), 2)
 
     def rates(same_t: float, other_t: float) -> dict[str, dict[str, Any]]:
@@ -125,6 +146,11 @@ def _best_thresholds(
                 "answered_rate": round(float(pos.mean()), 4) if len(pos) else None,
                 "not_found_accuracy": round(float(1 - neg.mean()), 4) if len(neg) else None,
                 "questions": int(k.sum()),
+            }
+        if para.any():
+            out["paraphrased"] = {
+                "answered_rate": round(float(answered[para].mean()), 4),
+                "questions": int(para.sum()),
             }
         return out
 
@@ -141,17 +167,26 @@ def _best_thresholds(
     return {"same": float(best[0]), "other": float(best[1])}, rates(*best)
 
 
-def fit_monotone(x: np.ndarray, y: np.ndarray, signs: Sequence[int]) -> tuple[np.ndarray, float]:
+def fit_monotone(
+    x: np.ndarray, y: np.ndarray, signs: Sequence[int], groups: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
     """L2-regularised logistic regression with balanced classes whose weights keep the
     sign evidence gives them (+1: more means answerable, -1: less, 0: free).
 
     Unconstrained, correlated features trade signs on a few hundred questions (a higher
-    cosine lowering the score), which does not carry over to another archive."""
+    cosine lowering the score), which does not carry over to another archive. `groups`
+    (default: the classes) are balanced within their class: each class weighs half, split
+    evenly among its groups that have rows."""
     from scipy.optimize import minimize
 
     n, d = x.shape
-    class_weight = {c: n / (2.0 * max(1, int((y == c).sum()))) for c in (0, 1)}
-    sample = np.array([class_weight[int(v)] for v in y])
+    groups = y.astype(int) if groups is None else groups
+    sample = np.zeros(n)
+    for c in (0, 1):
+        present = [g for g in np.unique(groups[y == c])]
+        for g in present:
+            k = (y == c) & (groups == g)
+            sample[k] = n / (2.0 * len(present) * k.sum())
 
     def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
         w, b = theta[:d], theta[d]

@@ -19,24 +19,27 @@ ERDOGAN = "what did Erdogan demand?"
 PLANTED = "The 2018 World Cup was won by France. [1]"
 UNANSWERABLE = ["Who won the 2018 World Cup?", "what is the capital of France?"]
 DEV = REPO / "eval" / "suites" / "dev"
-# The dev suite's reporting split, per language pair: today's scores less ~0.1 (a pair has
+# The dev suite's reporting split, per language pair: today's scores less up to ~0.1 (a pair has
 # 56-128 questions, one is 0.01-0.02). The split grew on 2026-12-07 (paraphrased questions,
 # near-topic unanswerables of every answer type, 200 English distractors beside the Arabic
-# paragraphs), so these floors are on a harder split than the earlier ones. The goal is
-# 0.90 for both rates in every pair; the README's evaluation section has today's numbers.
+# paragraphs, 30 more en-en questions), so these floors are on a harder split than the
+# earlier ones; the cross-language hit@5 floors rose with the shifted cross-language search
+# (ar-en 0.629 -> 0.857, en-ar 0.824 -> 0.971); the ar-ar ROC AUC floor fell with it
+# (0.861 -> 0.810: English passages now reach Arabic questions' top 5). The goal is 0.90
+# for both rates in every pair; the README's evaluation section has today's numbers.
 DEV_GATES = {
     "not_found_accuracy": 0.57,
-    "answered_rate": 0.53,
-    "hit@5": 0.75,
+    "answered_rate": 0.57,
+    "hit@5": 0.85,
     "ar-ar.not_found_accuracy": 0.67,
     "ar-ar.answered_rate": 0.67,
     "ar-ar.hit@5": 0.82,
     "ar-en.not_found_accuracy": 0.57,
-    "ar-en.answered_rate": 0.33,
-    "ar-en.hit@5": 0.53,
+    "ar-en.answered_rate": 0.42,
+    "ar-en.hit@5": 0.78,
     "en-ar.not_found_accuracy": 0.52,
-    "en-ar.answered_rate": 0.28,
-    "en-ar.hit@5": 0.69,
+    "en-ar.answered_rate": 0.31,
+    "en-ar.hit@5": 0.87,
     "en-en.not_found_accuracy": 0.34,
     "en-en.answered_rate": 0.77,
     "en-en.hit@5": 0.90,
@@ -264,7 +267,7 @@ def test_the_dev_suite_holds_its_scores_on_the_reporting_split(eval_cache, tmp_p
     assert all(q["pair"] for q in results["questions"])
     # The trade-off over all thresholds, per pair: ROC AUC floors just under today's.
     auc = {pair: row["roc_auc"] for pair, row in results["tradeoff"].items()}
-    assert auc["ar-ar"] >= 0.80 and auc["en-en"] >= 0.65, auc
+    assert auc["ar-ar"] >= 0.78 and auc["en-en"] >= 0.65, auc
     assert auc["ar-en"] >= 0.50 and auc["en-ar"] >= 0.50, auc
     assert (tmp_path / "risk_coverage.png").is_file()
-    assert results["paraphrased"]["all"]["paraphrased"]["questions"] >= 20
+    assert results["paraphrased"]["all"]["paraphrased"]["questions"] >= 30

@@ -115,14 +115,14 @@ def test_a_retry_in_the_right_language_is_kept(settings: Any, scripted: Any) -> 
 
 
 def test_an_unsupported_name_or_number_loses_its_sentence(settings: Any, scripted: Any) -> None:
-    n = "1"  # the English Karabakh passage holds the chosen quote (see the first test)
+    # The chosen quote is [1] in the prompt; the answer cites the passage that holds it.
+    n = quotes(bot(settings, scripted().url), ERDOGAN).citations[0].n
     llm = scripted(
-        f"say:Erdogan demanded the withdrawal of Armenian forces [{n}]. "
-        f"Erdogan demanded the withdrawal of 5,000 Armenian forces [{n}]. "
-        f"Macron demanded the withdrawal of Armenian forces [{n}]."
+        "say:Erdogan demanded the withdrawal of Armenian forces [1]. "
+        "Erdogan demanded the withdrawal of 5,000 Armenian forces [1]. "
+        "Macron demanded the withdrawal of Armenian forces [1]."
     )
     assistant = bot(settings, llm.url)
-    assert quotes(assistant, ERDOGAN).citations[0].n == int(n)
     answer = assistant.ask(ERDOGAN, k=5)
     assert answer.mode == "llm"
     assert answer.text == f"Erdogan demanded the withdrawal of Armenian forces. [{n}]"

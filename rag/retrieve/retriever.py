@@ -3,7 +3,10 @@
 Why language-aware: BM25 only matches words, so when the question and a passage are in
 different languages its hits are noise (shared names, digits), and plain fusion lets that
 noise bury the right cross-lingual passages the dense side found. BM25 hits therefore count
-only when they are in the question's language and score near the best BM25 hit.
+only when they are in the question's language and score near the best BM25 hit. The
+dense side searches twice in a two-language archive: with the question's vector, for its
+own language, and with that vector moved across the language gap, for the other language
+(`rag.retrieve.language_shift`).
 
 Filters (language, source, dates) are applied after an over-fetch of unfiltered candidates:
 unfiltered queries stay on Chroma's fast path; a Chroma `where` query (60-120x slower at
@@ -18,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rag.options import RetrieverMode
+from rag.retrieve.language_shift import LanguageShift
 from rag.store.bm25_index import Bm25Index
 from rag.store.chunks import ChunkStore
 from rag.store.documents import DOC_FIELDS, Hit
@@ -81,6 +85,7 @@ class Retriever:
         self.embedder = embedder
         self.store = store
         self.bm25 = bm25
+        self.shift = LanguageShift(embedder, settings.cache_dir)
 
     def refresh(self) -> None:
         """Pick up an index saved by an ingest since this one was loaded (a stat, no read)."""
@@ -110,6 +115,8 @@ class Retriever:
         qlang = language or script_language(query)
 
         dense = self._dense(qvec, pool, filters) if mode != "bm25" else []
+        if dense and filters.language in (None, "", other_language(qlang)):
+            dense = self._across(dense, qvec, qlang, pool, filters)
         lexical = (
             self._lexical(query, qlang, pool, filters, gate=mode == "hybrid")
             if mode != "dense"
@@ -170,6 +177,21 @@ class Retriever:
             passages.append(Passage.from_hit(hit, fused[cid], cos, bm25_scores.get(cid, 0.0)))
         passages.sort(key=lambda p: p.score, reverse=True)
         return mmr(passages, k, s.mmr_lambda)
+
+    def _across(
+        self, dense: list[Hit], qvec: np.ndarray, qlang: str, pool: int, filters: Filters
+    ) -> list[Hit]:
+        """The dense hits with the other language's taken from a second search by the
+        question's vector moved towards that language (`LanguageShift`), scored by their
+        cosine with the moved vector: the question's own language keeps its hits."""
+        if not self.bm25.has_language(other_language(qlang)):
+            return dense  # a one-language archive: nothing to find there
+        moved = self.shift.moved(qvec, qlang, self.settings.language_shift)
+        if moved is None:
+            return dense
+        theirs = [h for h in self._dense(moved, pool, filters) if _other(h, qlang)]
+        ours = [h for h in dense if not _other(h, qlang)]
+        return sorted(ours + theirs, key=lambda h: h.score, reverse=True)
 
     @property
     def offsets(self) -> dict[str, float]:
