@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rag.options import AskMode
-from rag.retrieve.settings import RetrievalSettings
+from rag.retrieval_settings import RetrievalSettings
 
 DEFAULT_EMBED_MODEL = "intfloat/multilingual-e5-small"
 

@@ -1,4 +1,5 @@
-"""The retrieval group of the Settings (`rag.settings` combines the groups)."""
+"""The retrieval group of the Settings (`rag.settings` combines the groups; kept apart so
+that file stays small)."""
 
 from __future__ import annotations
 
