@@ -166,10 +166,16 @@ def variants_of(settings: Settings) -> dict[str, Settings]:
 
 def grid(retriever: Any, settings: Settings, questions: list[Any], vectors: dict) -> None:
     """Mean per-pair MRR@10 on the dev split for each offset and margin (the shifted
-    search), per question language: what `bench/fusion.py --fit` reads on its archive."""
+    search), per question language, as `bench/fusion.py --fit` reads it on its archive; a *
+    marks the points where the same-language pair's hit@1 falls under the earlier fusion's
+    (those are not chosen)."""
     margins = (0.0, 0.02, 0.06, 1.0)
     for lang, name in (("en", "en_ar"), ("ar", "ar_en")):
         dev = [q for q in questions if q.split == "dev" and q.lang == lang]
+        same = [i for i, q in enumerate(dev) if q.pair == f"{lang}-{lang}"]
+        retriever.settings = settings.model_copy(update=FUSION_BEFORE)
+        before = [r for r, _ in found(retriever, dev, vectors)]
+        floor = float(np.mean([before[i] == 1 for i in same])) if same else 0.0
         lines = []
         for value in OFFSETS:
             cells = []
@@ -178,11 +184,13 @@ def grid(retriever: Any, settings: Settings, questions: list[Any], vectors: dict
                     update={f"fusion_offset_{name}": value, "fusion_margin": gap}
                 )
                 ranks = [r for r, _ in found(retriever, dev, vectors)]
-                cells.append(mean_pair_mrr(dev, ranks))
-            lines.append(f"  {value:+.2f}: " + " ".join(f"{c:.3f}" for c in cells))
+                own = float(np.mean([ranks[i] == 1 for i in same])) if same else 0.0
+                cells.append(f"{mean_pair_mrr(dev, ranks):.3f}{'' if own >= floor else '*'}")
+            lines.append(f"  {value:+.2f}: " + " ".join(cells))
         print(
             f"{lang} questions ({len(dev)} on dev), mean per-pair MRR by offset and margin "
-            f"{margins}:\n" + "\n".join(lines),
+            f"{margins} (*: {lang}-{lang} hit@1 under {floor:.3f}, the earlier fusion's):\n"
+            + "\n".join(lines),
             flush=True,
         )
 
