@@ -125,6 +125,24 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
+def hit1(found: list[int]) -> float:
+    """Share of questions whose relevant document ranks first (`found`: 1-based ranks, 0
+    for none)."""
+    return sum(r == 1 for r in found) / len(found) if found else 0.0
+
+
+def mrr(found: list[int]) -> float:
+    """Mean reciprocal rank (`found`: 1-based ranks, 0 for none)."""
+    return sum(1.0 / r if r else 0.0 for r in found) / len(found) if found else 0.0
+
+
+def macro_mrr(questions: list, found: list[int]) -> float:
+    """The mean over the language pairs (`question.pair`) of each pair's MRR."""
+    pairs = sorted({q.pair for q in questions})
+    per = [mrr([r for q, r in zip(questions, found, strict=True) if q.pair == p]) for p in pairs]
+    return sum(per) / len(per) if per else 0.0
+
+
 def print_table(title: str, header: list[str], rows: list[list[str]]) -> None:
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
     print(f"\n{title}")

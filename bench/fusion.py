@@ -38,7 +38,7 @@ from rag.text.analysis import question_language  # noqa: E402
 from rag.wiring import Parts  # noqa: E402
 
 sys.path.insert(0, str(_HERE))
-from common import FUSION_BEFORE, REPO, print_table  # noqa: E402
+from common import FUSION_BEFORE, REPO, hit1, macro_mrr, mrr, print_table  # noqa: E402
 
 sys.path.remove(str(_HERE))  # bench/ingest.py would hide the ingest package
 
@@ -61,24 +61,6 @@ def ranks(retriever: Any, questions: list[Question], vectors: dict[str, np.ndarr
         docs = [p.doc_id for p in passages]
         out.append(next((i + 1 for i, d in enumerate(docs) if d in q.relevant_docs), 0))
     return out
-
-
-def hit1(found: list[int]) -> float:
-    return float(np.mean([r == 1 for r in found])) if found else 0.0
-
-
-def mrr(found: list[int]) -> float:
-    return float(np.mean([1.0 / r if r else 0.0 for r in found])) if found else 0.0
-
-
-def macro_mrr(questions: list[Question], found: list[int]) -> float:
-    """The mean over the language pairs of each pair's MRR."""
-    pairs = sorted({q.pair for q in questions})
-    return float(
-        np.mean(
-            [mrr([r for q, r in zip(questions, found, strict=True) if q.pair == p]) for p in pairs]
-        )
-    )
 
 
 def main() -> None:

@@ -32,7 +32,15 @@ from rag.text.analysis import question_language  # noqa: E402
 from rag.wiring import Parts  # noqa: E402
 
 sys.path.insert(0, str(_HERE))
-from common import FUSION_BEFORE, REPO, print_table, require_data, write_corpus  # noqa: E402
+from common import (  # noqa: E402
+    FUSION_BEFORE,
+    REPO,
+    hit1,
+    macro_mrr,
+    print_table,
+    require_data,
+    write_corpus,
+)
 
 sys.path.remove(str(_HERE))  # bench/ingest.py would hide the ingest package
 
@@ -62,7 +70,6 @@ def found(retriever: Any, questions: list[Any], vectors: dict[str, np.ndarray]) 
     """Per question: rank (1-based, 0 none) of its article in the top 10, and the top doc."""
     out = []
     for q in questions:
-        retriever.lang = question_language(q.question)
         passages = retriever.retrieve(
             q.question, k=10, query_vector=vectors[q.id], language=question_language(q.question)
         )
@@ -136,24 +143,6 @@ def main() -> None:
         print(f"{name}: the most frequent top hit is the top hit of {count} questions ({hub})")
 
 
-def mean_pair_mrr(questions: list[Any], ranks: list[int]) -> float:
-    pairs = sorted({q.pair for q in questions})
-    return float(
-        np.mean(
-            [
-                np.mean(
-                    [
-                        1 / r if r else 0
-                        for q, r in zip(questions, ranks, strict=True)
-                        if q.pair == p
-                    ]
-                )
-                for p in pairs
-            ]
-        )
-    )
-
-
 def variants_of(settings: Settings) -> dict[str, Settings]:
     return {
         "language-rank": settings.model_copy(
@@ -175,7 +164,7 @@ def grid(retriever: Any, settings: Settings, questions: list[Any], vectors: dict
         same = [i for i, q in enumerate(dev) if q.pair == f"{lang}-{lang}"]
         retriever.settings = settings.model_copy(update=FUSION_BEFORE)
         before = [r for r, _ in found(retriever, dev, vectors)]
-        floor = float(np.mean([before[i] == 1 for i in same])) if same else 0.0
+        floor = hit1([before[i] for i in same])
         lines = []
         for value in OFFSETS:
             cells = []
@@ -184,8 +173,8 @@ def grid(retriever: Any, settings: Settings, questions: list[Any], vectors: dict
                     update={f"fusion_offset_{name}": value, "fusion_margin": gap}
                 )
                 ranks = [r for r, _ in found(retriever, dev, vectors)]
-                own = float(np.mean([ranks[i] == 1 for i in same])) if same else 0.0
-                cells.append(f"{mean_pair_mrr(dev, ranks):.3f}{'' if own >= floor else '*'}")
+                own = hit1([ranks[i] for i in same])
+                cells.append(f"{macro_mrr(dev, ranks):.3f}{'' if own >= floor else '*'}")
             lines.append(f"  {value:+.2f}: " + " ".join(cells))
         print(
             f"{lang} questions ({len(dev)} on dev), mean per-pair MRR by offset and margin "

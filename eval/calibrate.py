@@ -183,7 +183,7 @@ def fit_monotone(
     groups = y.astype(int) if groups is None else groups
     sample = np.zeros(n)
     for c in (0, 1):
-        present = [g for g in np.unique(groups[y == c])]
+        present = np.unique(groups[y == c])
         for g in present:
             k = (y == c) & (groups == g)
             sample[k] = n / (2.0 * len(present) * k.sum())

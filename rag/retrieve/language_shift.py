@@ -48,7 +48,8 @@ class LanguageShift:
         difference."""
         with self._lock:
             if self._gap is None:
-                self._gap = self._cached() if self._cached_path().is_file() else self._compute()
+                path = self._cached_path()
+                self._gap = self._cached(path) if path.is_file() else self._compute(path)
             return self._gap
 
     def moved(self, qvec: np.ndarray, qlang: str, alpha: float) -> np.ndarray | None:
@@ -75,18 +76,17 @@ class LanguageShift:
         ).hexdigest()[:20]
         return self.cache_dir / "language-gap" / f"{key}.npy"
 
-    def _cached(self) -> np.ndarray:
+    def _cached(self, path: Path) -> np.ndarray:
         try:
-            return np.load(self._cached_path())
+            return np.load(path)
         except (OSError, ValueError):  # a torn or foreign file: compute it again
-            return self._compute()
+            return self._compute(path)
 
-    def _compute(self) -> np.ndarray:
+    def _compute(self, path: Path) -> np.ndarray:
         pairs = [json.loads(line) for line in PARALLEL.read_text("utf-8").splitlines() if line]
         english = self.embedder.embed_documents([p["en"] for p in pairs])
         arabic = self.embedder.embed_documents([p["ar"] for p in pairs])
         gap = (english - arabic).mean(axis=0).astype(np.float32)
-        path = self._cached_path()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npy")
