@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import NamedTuple
 
 from rag.text.analysis import analyze, is_stopword, normalize_arabic, prepare, stem
@@ -95,6 +96,17 @@ def skeleton(word: str) -> str:
 def skeletons(word: str) -> set[str]:
     """Every skeleton an Arabic word may have as a foreign name (its ambiguous letters
     read each way, at most MAX_VARIANTS); a Latin word has one."""
+    return set(_skeletons(word))
+
+
+@lru_cache(maxsize=200_000)
+def _skeletons(word: str) -> frozenset[str]:
+    """`skeletons`, once per distinct word: indexing a passage's text spent most of the
+    retrieval's time re-reading the same words (the vocabulary of an archive repeats)."""
+    return frozenset(_skeleton_set(word))
+
+
+def _skeleton_set(word: str) -> set[str]:
     base = skeleton(word)
     if not base or not _ARABIC.search(word):
         return {base} if base else set()
@@ -161,9 +173,9 @@ class TermIndex(NamedTuple):
 
 def index_text(text: str) -> TermIndex:
     text = _THOUSANDS.sub("", text)
-    words = _WORD.findall(text)
-    stems = frozenset(analyze(text)) | frozenset(prepare(w) for w in words if prepare(w).isdigit())
-    names = frozenset(s for w in words for s in skeletons(w))
+    words = set(_WORD.findall(text))
+    stems = frozenset(analyze(text)) | frozenset(p for p in map(prepare, words) if p.isdigit())
+    names = frozenset(s for w in words for s in _skeletons(w))
     arabic = frozenset(_AR_ARTICLE.sub("", normalize_arabic(w)) for w in words if _ARABIC.search(w))
     return TermIndex(stems, names, arabic)
 
