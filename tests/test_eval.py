@@ -391,6 +391,33 @@ def test_the_dev_suite_has_a_frozen_split_and_tagged_paraphrases():
     assert {"date", "number", "person", "place"} <= kinds
 
 
+def test_the_near_topic_suite_asks_in_its_own_words_about_held_out_paragraphs():
+    """eval/suites/near: every answerable question is paraphrased and its evidence is in its
+    paragraph; every unanswerable one is about an article whose other paragraphs are in
+    the corpus (near-topic); the questions share fewer of their words with the paragraph
+    than ARCD's own, which copy it (0.78 of their focus terms: build_near.py)."""
+    from rag.text.focus import focus_terms, index_text, matches
+
+    suite = load_suite(REPO / "eval" / "suites" / "near")
+    docs = json.loads((suite.corpus / "arcd-near.json").read_text(encoding="utf-8"))
+    texts = {d["id"]: d["text"] for d in docs}
+    titles = {d["title"] for d in docs}
+    assert {q.split for q in suite.questions} == {"dev", "test", "frozen"}
+    assert {q.pair for q in suite.questions} == {"ar-ar", "en-ar"}
+    answerable = [q for q in suite.questions if q.answerable]
+    unanswerable = [q for q in suite.questions if not q.answerable]
+    assert len(answerable) >= 80 and len(unanswerable) >= 60
+    assert all(q.paraphrased for q in answerable) and not any(q.paraphrased for q in unanswerable)
+    assert all(e in texts[q.relevant_docs[0]] for q in answerable for e in q.evidence)
+    assert all(q.note.split("'")[1] in titles for q in unanswerable)
+    shares = []
+    for q in answerable:
+        if q.lang == "ar":
+            terms, index = focus_terms(q.question), index_text(texts[q.relevant_docs[0]])
+            shares.append(sum(matches(t, index, False) for t in terms) / len(terms))
+    assert sum(shares) / len(shares) < 0.7
+
+
 def test_question_tags_are_checked(tmp_path):
     bad_type = '{"id": "q", "question": "When?", "answer_type": "colour"}'
     with pytest.raises(InputError, match="answer_type 'colour'"):

@@ -19,6 +19,7 @@ ERDOGAN = "what did Erdogan demand?"
 PLANTED = "The 2018 World Cup was won by France. [1]"
 UNANSWERABLE = ["Who won the 2018 World Cup?", "what is the capital of France?"]
 DEV = REPO / "eval" / "suites" / "dev"
+NEAR = REPO / "eval" / "suites" / "near"
 # The dev suite's reporting split, per language pair: today's scores less up to ~0.1 (a pair has
 # 56-128 questions, one is 0.01-0.02). The split grew on 2026-12-07 (paraphrased questions,
 # near-topic unanswerables of every answer type, 200 English distractors beside the Arabic
@@ -43,6 +44,20 @@ DEV_GATES = {
     "en-en.not_found_accuracy": 0.34,
     "en-en.answered_rate": 0.77,
     "en-en.hit@5": 0.90,
+}
+
+# Questions asked as readers ask them, of articles with the answering paragraph held out
+# (eval/suites/near, test split, 2026-12-08): hit@5 0.857 / 0.762, answered_rate 0.667 /
+# 0.381, not_found_accuracy 0.583 / 0.583 (ar-ar / en-ar). Floors just under them.
+NEAR_GATES = {
+    "answered_rate": 0.48,
+    "not_found_accuracy": 0.55,
+    "ar-ar.answered_rate": 0.62,
+    "ar-ar.not_found_accuracy": 0.55,
+    "ar-ar.hit@5": 0.82,
+    "en-ar.answered_rate": 0.33,
+    "en-ar.not_found_accuracy": 0.55,
+    "en-ar.hit@5": 0.72,
 }
 
 
@@ -271,3 +286,20 @@ def test_the_dev_suite_holds_its_scores_on_the_reporting_split(eval_cache, tmp_p
     assert auc["ar-en"] >= 0.50 and auc["en-ar"] >= 0.50, auc
     assert (tmp_path / "risk_coverage.png").is_file()
     assert results["paraphrased"]["all"]["paraphrased"]["questions"] >= 30
+
+
+def test_the_near_topic_suite_holds_its_scores_on_the_reporting_split(eval_cache, tmp_path):
+    """Paraphrased questions, and questions whose paragraph is held out of its article."""
+    gates = [arg for name, value in NEAR_GATES.items() for arg in ("--min", f"{name}={value}")]
+    command = [*RAG_CLI, "eval", str(NEAR), "--split", "test", "--k", "5", "--report"]
+    out = subprocess.run(
+        [*command, str(tmp_path), *gates],
+        env=cli_env(RAG_CACHE_DIR=str(eval_cache)),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert set(results["tradeoff"]) == {"all", "ar-ar", "en-ar"}
+    assert results["tradeoff"]["ar-ar"]["roc_auc"] >= 0.65
