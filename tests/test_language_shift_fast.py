@@ -122,3 +122,8 @@ def test_no_moved_search_in_a_one_language_archive(tmp_path: Path) -> None:
     r = spy(tmp_path / "data")
     assert r.retrieve(QUESTION, k=3, language="en")
     assert len(r.searched) == 1
+    # A question in the other language: every passage is in the language it would move
+    # towards, so the plain search already ranks them by their cosine alone.
+    across = spy(tmp_path / "data")
+    assert across.retrieve("ما هي رسوم الوقوف؟", k=3, language="ar")
+    assert len(across.searched) == 1

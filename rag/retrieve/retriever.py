@@ -184,8 +184,11 @@ class Retriever:
         """The dense hits with the other language's taken from a second search by the
         question's vector moved towards that language (`LanguageShift`), scored by their
         cosine with the moved vector: the question's own language keeps its hits."""
-        if not self.bm25.has_language(other_language(qlang)):
-            return dense  # a one-language archive: nothing to find there
+        if not (self.bm25.has_language(other_language(qlang)) and self.bm25.has_language(qlang)):
+            # One language in the archive: nothing to find in the other, or nothing of the
+            # question's own to compete with (moving the question would only add a bias:
+            # near-topic suite, English questions over Arabic paragraphs, hit@5 0.79 -> 0.77).
+            return dense
         moved = self.shift.moved(qvec, qlang, self.settings.language_shift)
         if moved is None:
             return dense
