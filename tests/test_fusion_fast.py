@@ -91,3 +91,27 @@ def test_offsets_put_both_languages_on_one_scale() -> None:
         "en",
         "ar",
     ]
+
+
+def test_candidates_carry_chromas_metadata_read_from_the_index_in_memory(data: Path) -> None:
+    """The wide dense query reads no metadata from Chroma: language, source and date come
+    from the BM25 index, the same values Chroma holds; a chunk the index does not hold
+    (ingested since it was loaded) makes the query read them from Chroma after all."""
+    r = retriever(data)
+    qvec = EMBEDDER.embed_query(QUESTION)
+    fast = r._candidates(qvec, 40)
+    stored = r.store.query(qvec, 40, full=False)
+    assert [h.chunk_id for h in fast] == [h.chunk_id for h in stored]
+    keys = ("language", "source", "date")
+    assert [{k: h.metadata[k] for k in keys} for h in fast] == [
+        {k: str(h.metadata.get(k, "")) for k in keys} for h in stored
+    ]
+    assert {h.metadata["language"] for h in fast} == {"en", "ar"}
+    missing = fast[0].chunk_id
+    row = r.bm25.rows.pop(missing)
+    try:
+        again = r._candidates(qvec, 40)
+    finally:
+        r.bm25.rows[missing] = row
+    assert again[0].chunk_id == missing and again[0].metadata == stored[0].metadata
+    assert r.bm25.has_language("ar") and not r.bm25.has_language("fr")

@@ -15,7 +15,7 @@ unfiltered queries stay on Chroma's fast path; a Chroma `where` query (60-120x s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -228,15 +228,25 @@ class Retriever:
 
     def _dense(self, qvec: np.ndarray, pool: int, filters: Filters) -> list[Hit]:
         if not filters:
-            return self.store.query(qvec, pool, full=False)
+            return self._candidates(qvec, pool)
         wide = pool * self.settings.filter_overfetch
-        over = self.store.query(qvec, wide, full=False)
+        over = self._candidates(qvec, wide)
         kept = [h for h in over if filters.accepts(h.metadata)]
         if len(kept) >= min(pool, 10):
             return kept[:pool]
         # Too few survivors: ask Chroma to filter (slow path), then apply the date range.
         slow = self.store.query(qvec, wide, filters.where(), full=False)
         return [h for h in slow if filters.accepts(h.metadata)][:pool]
+
+    def _candidates(self, qvec: np.ndarray, n: int) -> list[Hit]:
+        """The n nearest chunks, with their language, source and date from the BM25 index
+        in memory (Chroma's metadata read was most of a wide query's time); a chunk the
+        index does not hold yet (an ingest since it was loaded) is read from Chroma."""
+        hits = self.store.query(qvec, n, full=False, metadata=False)
+        known = self.bm25.metadata([h.chunk_id for h in hits])
+        if len(known) < len(hits):
+            return self.store.query(qvec, n, full=False)
+        return [replace(h, metadata=known[h.chunk_id]) for h in hits]
 
     def _lexical(
         self, query: str, lang: str, pool: int, filters: Filters, gate: bool

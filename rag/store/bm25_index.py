@@ -69,6 +69,7 @@ class Bm25Index:
         self.ids: list[str] = []
         self.model: Any = None
         self.meta: dict[str, np.ndarray] = {}
+        self._languages: tuple[Any, frozenset[str]] = (None, frozenset())
         self._changed = False
         self._marked = False  # this writer has set DIRTY and not saved since
         self._lock = threading.Lock()
@@ -365,9 +366,24 @@ class Bm25Index:
         return keep
 
     def has_language(self, language: str) -> bool:
-        """Does the archive hold any passage in `language`?"""
+        """Does the archive hold any passage in `language`? (The set of languages is worked
+        out once per index build, not per question: it is asked twice per question.)"""
         values = self.meta.get("language")
-        return values is not None and bool((values == language).any())
+        if values is None:
+            return False
+        if self._languages[0] is not values:
+            self._languages = (values, frozenset(values.tolist()))
+        return language in self._languages[1]
+
+    def metadata(self, chunk_ids: Sequence[str]) -> dict[str, dict[str, str]]:
+        """Language, source and date of the indexed chunks among `chunk_ids` (what
+        retrieval filters and fuses by), from memory."""
+        rows = self.rows
+        return {
+            cid: {"language": row[1], "source": row[2], "date": row[3]}
+            for cid in chunk_ids
+            if (row := rows.get(cid)) is not None
+        }
 
     def __len__(self) -> int:
         return len(self.ids)
