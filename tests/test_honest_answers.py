@@ -252,29 +252,24 @@ def test_the_llm_saying_not_found_is_respected(scripted, sample_data_dir, embedd
     assert answer.mode == expected
 
 
-def test_the_dev_suite_holds_its_scores_on_the_reporting_split(eval_cache, tmp_path):
-    """Answer or "not found", per language pair, on held-back questions."""
-    gates = [arg for name, value in DEV_GATES.items() for arg in ("--min", f"{name}={value}")]
+def gated_test_split(suite, gates: dict[str, float], report, eval_cache) -> dict:
+    """`rag eval SUITE --split test --k 5` with each gate as a --min; its results.json."""
+    mins = [arg for name, value in gates.items() for arg in ("--min", f"{name}={value}")]
+    command = [*RAG_CLI, "eval", str(suite), "--split", "test", "--k", "5", "--report"]
     out = subprocess.run(
-        [
-            *RAG_CLI,
-            "eval",
-            str(DEV),
-            "--split",
-            "test",
-            "--k",
-            "5",
-            "--report",
-            str(tmp_path),
-            *gates,
-        ],
+        [*command, str(report), *mins],
         env=cli_env(RAG_CACHE_DIR=str(eval_cache)),
         capture_output=True,
         text=True,
         timeout=1500,
     )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    return json.loads((report / "results.json").read_text(encoding="utf-8"))
+
+
+def test_the_dev_suite_holds_its_scores_on_the_reporting_split(eval_cache, tmp_path):
+    """Answer or "not found", per language pair, on held-back questions."""
+    results = gated_test_split(DEV, DEV_GATES, tmp_path, eval_cache)
     answer = results["summary"]["answer"]
     assert answer["false_answer_rate"] == pytest.approx(1 - answer["not_found_accuracy"])
     assert {"ar-ar", "ar-en", "en-ar", "en-en", "ar", "en"} <= set(results["by_lang"])
@@ -290,16 +285,6 @@ def test_the_dev_suite_holds_its_scores_on_the_reporting_split(eval_cache, tmp_p
 
 def test_the_near_topic_suite_holds_its_scores_on_the_reporting_split(eval_cache, tmp_path):
     """Paraphrased questions, and questions whose paragraph is held out of its article."""
-    gates = [arg for name, value in NEAR_GATES.items() for arg in ("--min", f"{name}={value}")]
-    command = [*RAG_CLI, "eval", str(NEAR), "--split", "test", "--k", "5", "--report"]
-    out = subprocess.run(
-        [*command, str(tmp_path), *gates],
-        env=cli_env(RAG_CACHE_DIR=str(eval_cache)),
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    results = gated_test_split(NEAR, NEAR_GATES, tmp_path, eval_cache)
     assert set(results["tradeoff"]) == {"all", "ar-ar", "en-ar"}
     assert results["tradeoff"]["ar-ar"]["roc_auc"] >= 0.65
