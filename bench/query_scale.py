@@ -18,7 +18,6 @@ import argparse
 import importlib.util
 import logging
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -90,30 +89,13 @@ def main() -> None:
     )
     sizes = {"real": Parts(real).store.count()}
     sizes["replicated"] = replicate(Parts(real).store, scaled, args.chunks)
-    embedder = Parts(real).embedder
-    wired = {"real": Parts(real, embedder=embedder), "replicated": Parts(scaled, embedder=embedder)}
-    qs = bench_query.questions(wired["real"].store, args.queries)
-    for parts in wired.values():
-        parts.retriever.retrieve(qs[0])  # warm caches, build the BM25 index if missing
-    steps: dict[str, dict[str, list[float]]] = {
-        n: {"embed": [], "bare": [], "hybrid": [], "ratio": []} for n in wired
-    }
-    for q in qs:
-        for name, parts in wired.items():
-            embedder.__dict__.pop("_recent_queries", None)
-            t0 = time.perf_counter()
-            vec = embedder.embed_query(q)
-            t1 = time.perf_counter()
-            parts.store.query(vec, parts.settings.top_k)
-            t2 = time.perf_counter()
-            embedder.__dict__.pop("_recent_queries", None)
-            parts.retriever.retrieve(q)
-            t3 = time.perf_counter()
-            for key, value in (("embed", t1 - t0), ("bare", t2 - t1), ("hybrid", t3 - t2)):
-                steps[name][key].append(value)
-            steps[name]["ratio"].append((t3 - t2) / (t2 - t0))
+    qs = bench_query.questions(Parts(real).store, args.queries)
+    # bench/query.py's measurement, both stores in turn per query (its answer steps run
+    # too; on the replicated store they embed the copies' sentences, so only retrieval is
+    # reported here).
+    steps = bench_query.measure({"real": real, "replicated": scaled}, qs)
     header = ["step"]
-    for name in wired:
+    for name in steps:
         header += [f"{name} {sizes[name]} median ms", "p95 ms"]
     rows = []
     for key, label in (
@@ -122,11 +104,11 @@ def main() -> None:
         ("hybrid", "full hybrid retrieval"),
     ):
         row = [label]
-        for name in wired:
+        for name in steps:
             row += [f"{median(steps[name][key]) * 1000:.1f}", f"{p95(steps[name][key]) * 1000:.1f}"]
         rows.append(row)
     print_table(f"query at scale: {len(qs)} queries, backend={real.embed_backend}", header, rows)
-    for name in wired:
+    for name in steps:
         print(
             f"{name} ({sizes[name]} chunks): ratio hybrid retrieval / (embed + bare query) "
             f"median {median(steps[name]['ratio']):.2f} (goal <= 1.3)"
