@@ -395,7 +395,7 @@ def test_the_near_topic_suite_asks_in_its_own_words_about_held_out_paragraphs():
     """eval/suites/near: every answerable question is paraphrased and its evidence is in its
     paragraph; every unanswerable one is about an article whose other paragraphs are in
     the corpus (near-topic); the questions share fewer of their words with the paragraph
-    than ARCD's own, which copy it (0.78 of their focus terms: build_near.py)."""
+    than ARCD's own, which copy it (0.77 of their focus terms; these share 0.61)."""
     from rag.text.focus import focus_terms, index_text, matches
 
     suite = load_suite(REPO / "eval" / "suites" / "near")
@@ -406,7 +406,7 @@ def test_the_near_topic_suite_asks_in_its_own_words_about_held_out_paragraphs():
     assert {q.pair for q in suite.questions} == {"ar-ar", "en-ar"}
     answerable = [q for q in suite.questions if q.answerable]
     unanswerable = [q for q in suite.questions if not q.answerable]
-    assert len(answerable) >= 80 and len(unanswerable) >= 60
+    assert len(answerable) >= 150 and len(unanswerable) >= 100
     assert all(q.paraphrased for q in answerable) and not any(q.paraphrased for q in unanswerable)
     assert all(e in texts[q.relevant_docs[0]] for q in answerable for e in q.evidence)
     assert all(q.note.split("'")[1] in titles for q in unanswerable)

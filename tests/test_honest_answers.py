@@ -47,17 +47,17 @@ DEV_GATES = {
 }
 
 # Questions asked as readers ask them, of articles with the answering paragraph held out
-# (eval/suites/near, test split, 2026-12-08): hit@5 0.857 / 0.762, answered_rate 0.667 /
-# 0.381, not_found_accuracy 0.583 / 0.583 (ar-ar / en-ar). Floors just under them.
+# (eval/suites/near, test split, 2026-12-08): hit@5 0.868 / 0.838, answered_rate 0.711 /
+# 0.351, not_found_accuracy 0.667 / 0.667 (ar-ar / en-ar). Floors just under them.
 NEAR_GATES = {
-    "answered_rate": 0.48,
-    "not_found_accuracy": 0.55,
-    "ar-ar.answered_rate": 0.62,
-    "ar-ar.not_found_accuracy": 0.55,
-    "ar-ar.hit@5": 0.82,
-    "en-ar.answered_rate": 0.33,
-    "en-ar.not_found_accuracy": 0.55,
-    "en-ar.hit@5": 0.72,
+    "answered_rate": 0.50,
+    "not_found_accuracy": 0.62,
+    "ar-ar.answered_rate": 0.68,
+    "ar-ar.not_found_accuracy": 0.62,
+    "ar-ar.hit@5": 0.84,
+    "en-ar.answered_rate": 0.32,
+    "en-ar.not_found_accuracy": 0.62,
+    "en-ar.hit@5": 0.80,
 }
 
 
@@ -287,4 +287,4 @@ def test_the_near_topic_suite_holds_its_scores_on_the_reporting_split(eval_cache
     """Paraphrased questions, and questions whose paragraph is held out of its article."""
     results = gated_test_split(NEAR, NEAR_GATES, tmp_path, eval_cache)
     assert set(results["tradeoff"]) == {"all", "ar-ar", "en-ar"}
-    assert results["tradeoff"]["ar-ar"]["roc_auc"] >= 0.65
+    assert results["tradeoff"]["ar-ar"]["roc_auc"] >= 0.75
