@@ -93,29 +93,21 @@ def skeleton(word: str) -> str:
     )
 
 
-def skeletons(word: str) -> set[str]:
-    """Every skeleton an Arabic word may have as a foreign name (its ambiguous letters
-    read each way, at most MAX_VARIANTS); a Latin word has one."""
-    return set(_skeletons(word))
-
-
 @lru_cache(maxsize=200_000)
-def _skeletons(word: str) -> frozenset[str]:
-    """`skeletons`, once per distinct word: indexing a passage's text spent most of the
-    retrieval's time re-reading the same words (the vocabulary of an archive repeats)."""
-    return frozenset(_skeleton_set(word))
-
-
-def _skeleton_set(word: str) -> set[str]:
+def skeletons(word: str) -> frozenset[str]:
+    """Every skeleton an Arabic word may have as a foreign name (its ambiguous letters
+    read each way, at most MAX_VARIANTS); a Latin word has one. Cached per distinct word:
+    indexing a passage's text spent most of the retrieval's time re-reading the same words
+    (the vocabulary of an archive repeats)."""
     base = skeleton(word)
     if not base or not _ARABIC.search(word):
-        return {base} if base else set()
+        return frozenset({base} if base else ())
     variants = {prepare(word)}
     for letter, options in _AR_VARIANTS.items():
         if letter in word and len(variants) * len(options) <= MAX_VARIANTS:
             variants = {v.replace(letter, o) for v in variants for o in options}
     found = {_arabic_skeleton(v, keep_latin=True) for v in variants}
-    return {s for s in found if s} | {base}
+    return frozenset({s for s in found if s} | {base})
 
 
 def _arabic_skeleton(word: str, keep_latin: bool = False) -> str:
@@ -175,7 +167,7 @@ def index_text(text: str) -> TermIndex:
     text = _THOUSANDS.sub("", text)
     words = set(_WORD.findall(text))
     stems = frozenset(analyze(text)) | frozenset(p for p in map(prepare, words) if p.isdigit())
-    names = frozenset(s for w in words for s in _skeletons(w))
+    names = frozenset(s for w in words for s in skeletons(w))
     arabic = frozenset(_AR_ARTICLE.sub("", normalize_arabic(w)) for w in words if _ARABIC.search(w))
     return TermIndex(stems, names, arabic)
 
