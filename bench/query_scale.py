@@ -82,14 +82,15 @@ def main() -> None:
     base = Settings(_env_file=None)  # type: ignore[call-arg]
     real_dir = base.cache_dir / "bench" / f"query-store-{base.embed_backend}"
     real = Settings(data_dir=real_dir, _env_file=None)  # type: ignore[call-arg]
-    if Parts(real).store.count() == 0:
+    real_store = Parts(real).store
+    sizes = {"real": real_store.count()}
+    if sizes["real"] == 0:
         raise SystemExit(f"no store at {real_dir}: run bench/query.py --sizes 8000 first")
     scaled = Settings(  # type: ignore[call-arg]
         data_dir=real_dir.with_name(f"{real_dir.name}-x{args.chunks}"), _env_file=None
     )
-    sizes = {"real": Parts(real).store.count()}
-    sizes["replicated"] = replicate(Parts(real).store, scaled, args.chunks)
-    qs = bench_query.questions(Parts(real).store, args.queries)
+    sizes["replicated"] = replicate(real_store, scaled, args.chunks)
+    qs = bench_query.questions(real_store, args.queries)
     # bench/query.py's measurement, both stores in turn per query (its answer steps run
     # too; on the replicated store they embed the copies' sentences, so only retrieval is
     # reported here).
